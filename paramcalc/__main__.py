@@ -1,0 +1,3 @@
+from paramcalc.cli import app
+
+app(prog_name="paramcalc")

@@ -1,0 +1,193 @@
+"""The command line: parse options, call the engine, hand the report to one renderer.
+
+Kept thin on purpose, and cheap to import: the engine, yaml and rich are imported inside the
+commands that need them, so ``--help`` and the JSON path never pay for rich.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from enum import Enum
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from paramcalc.errors import ExitStatus, ParamcalcError
+
+app = typer.Typer(
+    name="paramcalc",
+    help=(
+        "Exact parameter counts, weight memory and training FLOPs of neural-network "
+        "architectures, from a YAML config, a bundled preset or a HuggingFace config.json."
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback on an error.")]
+FormatOption = Annotated[
+    Format,
+    typer.Option("--format", "-f", help="table on a terminal; json, csv or markdown for pipes and reports."),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Shortcut for --format json.")]
+
+
+def _fail(lines: list[str], status: int) -> None:
+    for line in lines:
+        print(f"paramcalc: {line}", file=sys.stderr)
+    raise typer.Exit(status)
+
+
+def handle_errors(command: F) -> F:
+    """Turn paramcalc's errors into one line each on stderr and an exit code; no traceback
+    unless --debug. Ctrl-C exits 130; a reader that closes the pipe early ends us quietly."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ParamcalcError as exc:
+            if kwargs.get("debug"):
+                raise
+            _fail(exc.lines(), exc.exit_status)
+        except KeyboardInterrupt:
+            if kwargs.get("debug"):
+                raise
+            raise typer.Exit(ExitStatus.INTERRUPTED) from None
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(ExitStatus.OK) from None
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _silence_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def emit(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _tokens(value: str | None) -> int | None:
+    if value is None:
+        return None
+    from paramcalc.config import parse_count
+
+    try:
+        return parse_count(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--tokens") from None
+
+
+TokensOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tokens",
+        help="Training tokens for the FLOPs estimate (300e9, 3e11 or 300B). "
+        "Default: the config's tokens, else 20 x params (Chinchilla).",
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+@handle_errors
+def count(
+    config: Annotated[
+        str,
+        typer.Argument(
+            help="A YAML file, a HuggingFace config.json (or its folder), a preset name "
+            "(see 'paramcalc presets'), or - for YAML on stdin.",
+            show_default=False,
+        ),
+    ],
+    format: FormatOption = Format.table,
+    json_: JsonFlag = False,
+    detail: Annotated[bool, typer.Option("--detail", help="Add sub-components: q, k, v, o; up, gate, down.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show each component's formula with the config's numbers.")
+    ] = False,
+    tokens: TokensOption = None,
+    debug: Debug = False,
+) -> None:
+    """Count the parameters of one architecture, component by component.
+
+    Prints parameters (weights and biases) per component, totals (non-embedding after Kaplan et
+    al. 2020; active per token for mixtures of experts), weight memory at fp32, fp16, bf16, int8
+    and int4 (GB = 10^9 bytes), and training FLOPs: forward = 2 x matmul weights per token +
+    2 x 2 x layers x context x heads x head_dim; training = 3 x forward; also 6ND.
+    """
+    from paramcalc.engine import analyze
+    from paramcalc.loading import load
+
+    report = analyze(load(config), tokens=_tokens(tokens))
+    fmt = Format.json if json_ else format
+    if fmt is Format.table:
+        from paramcalc.render.table import print_count
+
+        print_count(report, detail=detail, explain=explain)
+        sys.stdout.flush()
+        return
+    if fmt is Format.json:
+        from paramcalc.render.json import render_count
+    elif fmt is Format.csv:
+        from paramcalc.render.csv import render_count
+    else:
+        from paramcalc.render.markdown import render_count
+    emit(render_count(report, detail=detail, explain=explain))
+
+
+@app.command()
+@handle_errors
+def presets(json_: JsonFlag = False, debug: Debug = False) -> None:
+    """List the bundled presets with their total parameters and sources.
+
+    Any preset name works wherever a config is expected: 'paramcalc count llama-2-7b'.
+    """
+    from paramcalc.engine import analyze
+    from paramcalc.loading import load, preset_names
+
+    rows = []
+    for name in preset_names():
+        report = analyze(load(name))
+        rows.append({"preset": name, "name": report.config.name, "architecture": report.config.architecture,
+                     "total": report.total, "active": report.active, "source": report.config.source})
+    if json_:
+        import json
+
+        emit(json.dumps(rows, indent=2) + "\n")
+        return
+    from paramcalc.render._format import count as fmt_count
+
+    width = max(len(r["preset"]) for r in rows)
+    lines = [f"{'preset':<{width}}  {'params':>19}  source"]
+    lines += [f"{r['preset']:<{width}}  {fmt_count(r['total']):>19}  {r['source'] or ''}" for r in rows]
+    emit("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    app()

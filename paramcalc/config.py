@@ -1,0 +1,436 @@
+"""The architecture config: every field, its default and its validation. No I/O here.
+
+A config is a plain mapping (from YAML, JSON or code) turned into a frozen :class:`Config` by
+:func:`parse_config`, which reports every problem at once as a :class:`ConfigError`.
+:data:`FIELDS` is the single list of fields: validation, the README and ``paramcalc schema``
+all read it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from paramcalc.errors import ConfigError, Problem
+
+DECODER = "decoder"
+ENCODER = "encoder"
+ENCODER_DECODER = "encoder-decoder"
+MLP = "mlp"
+ARCHITECTURES = (DECODER, ENCODER, ENCODER_DECODER, MLP)
+TRANSFORMERS = (DECODER, ENCODER, ENCODER_DECODER)
+
+# activation -> number of d_model x d_ff matrices in one feed-forward block
+ACTIVATIONS = {"gelu": 2, "relu": 2, "silu": 2, "swiglu": 3, "geglu": 3, "reglu": 3}
+NORMS = ("layernorm", "rmsnorm", "nonparametric")
+POSITIONS = ("learned", "rotary", "alibi", "sinusoidal", "none", "relative", "xl")
+
+REQUIRED = object()  # marker: the field has no default
+
+
+@dataclass(frozen=True)
+class Field:
+    """One config field as a person sees it in the README and the schema."""
+
+    name: str
+    kind: str  # "str" | "int" | "bool" | "enum" | "count" | "sizes"
+    help: str
+    default: Any = None  # a value, REQUIRED, or None (derived: see `derived`)
+    derived: str = ""  # how the default is derived from other fields, in words
+    choices: tuple[str, ...] = ()
+    minimum: int = 1
+    only: tuple[str, ...] = TRANSFORMERS  # architectures the field applies to
+
+
+FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        Field("name", "str", "display name", derived="the file's stem", only=ARCHITECTURES),
+        Field("source", "str", "where the numbers come from (paper, model card)", only=ARCHITECTURES),
+        Field(
+            "architecture",
+            "enum",
+            "decoder (GPT), encoder (BERT), encoder-decoder (T5) or mlp (plain feed-forward net)",
+            default=DECODER,
+            choices=ARCHITECTURES,
+            only=ARCHITECTURES,
+        ),
+        Field("layers", "int", "transformer blocks", default=REQUIRED),
+        Field(
+            "encoder_layers",
+            "int",
+            "encoder blocks (encoder-decoder only)",
+            derived="layers",
+            only=(ENCODER_DECODER,),
+        ),
+        Field(
+            "decoder_layers",
+            "int",
+            "decoder blocks (encoder-decoder only)",
+            derived="layers",
+            only=(ENCODER_DECODER,),
+        ),
+        Field("d_model", "int", "hidden size", default=REQUIRED),
+        Field("heads", "int", "attention (query) heads", default=REQUIRED),
+        Field("vocab", "int", "vocabulary size", default=REQUIRED),
+        Field("context", "int", "maximum sequence length", default=REQUIRED),
+        Field(
+            "kv_heads",
+            "int",
+            "key/value heads: heads = MHA, 1 = MQA, in between = GQA",
+            derived="heads",
+        ),
+        Field(
+            "head_dim",
+            "int",
+            "size of one attention head",
+            derived="d_model / heads (must divide unless head_dim is given)",
+        ),
+        Field("d_ff", "int", "feed-forward inner size", derived="4 * d_model"),
+        Field(
+            "activation",
+            "enum",
+            "gelu, relu, silu (2 matrices) or gated swiglu, geglu, reglu (3 matrices)",
+            default="gelu",
+            choices=tuple(ACTIVATIONS),
+        ),
+        Field(
+            "norm",
+            "enum",
+            "layernorm (weight + bias), rmsnorm (weight only), nonparametric (no parameters)",
+            default="layernorm",
+            choices=NORMS,
+        ),
+        Field("bias", "bool", "biases in the linear layers", default=True, only=(*TRANSFORMERS, MLP)),
+        Field("qkv_bias", "bool", "biases on the q, k, v projections", derived="bias"),
+        Field("out_bias", "bool", "bias on the attention output projection", derived="bias"),
+        Field("ffn_bias", "bool", "biases in the feed-forward layers", derived="bias"),
+        Field("head_bias", "bool", "bias on the output head (phi, GPT-J)", default=False),
+        Field(
+            "position",
+            "enum",
+            "learned (a context x d_model table), rotary, alibi, sinusoidal, none (no parameters), "
+            "relative (T5: a buckets x heads bias table in the first block of each stack), "
+            "xl (Transformer-XL, Gopher, Chinchilla: per layer a d_model x heads*head_dim "
+            "projection of the relative positions and two heads*head_dim biases)",
+            default="learned",
+            choices=POSITIONS,
+        ),
+        Field(
+            "position_offset",
+            "int",
+            "extra rows in a learned position table (OPT and RoBERTa keep 2)",
+            default=0,
+            minimum=0,
+        ),
+        Field("relative_buckets", "int", "buckets of a relative position table", default=32),
+        Field("tie_embeddings", "bool", "the output head shares the token embedding", default=True),
+        Field("experts", "int", "mixture-of-experts FFN: experts per layer", default=1),
+        Field("experts_per_token", "int", "routed experts per token", default=1),
+        Field(
+            "type_vocab",
+            "int",
+            "token-type embeddings (encoder only; BERT: 2)",
+            default=2,
+            minimum=0,
+            only=(ENCODER,),
+        ),
+        Field(
+            "pooler",
+            "bool",
+            "the pooler: a d_model x d_model dense layer with bias (encoder only)",
+            default=True,
+            only=(ENCODER,),
+        ),
+        Field(
+            "embedding_norm",
+            "bool",
+            "a norm right after the embeddings (BERT, BLOOM)",
+            derived="true for encoder, else false",
+        ),
+        Field(
+            "final_norm",
+            "bool",
+            "a norm after the last block (pre-LN models)",
+            derived="false for encoder (post-LN), else true",
+        ),
+        Field(
+            "norms_per_layer",
+            "int",
+            "norms in each block (1 for a parallel block like GPT-J; decoder blocks of an "
+            "encoder-decoder get one more for cross-attention)",
+            default=2,
+            minimum=0,
+        ),
+        Field(
+            "layer_sizes",
+            "sizes",
+            "mlp only: widths from input to output, e.g. [2, 2, 1]",
+            default=REQUIRED,
+            only=(MLP,),
+        ),
+        Field(
+            "tokens",
+            "count",
+            "training tokens for the FLOPs estimate; 300e9, 3e11 and 300B are accepted",
+            only=ARCHITECTURES,
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated architecture with every default filled in."""
+
+    name: str
+    architecture: str
+    source: str | None = None
+    layers: int = 0
+    encoder_layers: int = 0
+    decoder_layers: int = 0
+    d_model: int = 0
+    heads: int = 0
+    vocab: int = 0
+    context: int = 0
+    kv_heads: int = 0
+    head_dim: int = 0
+    d_ff: int = 0
+    activation: str = "gelu"
+    norm: str = "layernorm"
+    bias: bool = True
+    qkv_bias: bool = True
+    out_bias: bool = True
+    ffn_bias: bool = True
+    head_bias: bool = False
+    position: str = "learned"
+    position_offset: int = 0
+    relative_buckets: int = 32
+    tie_embeddings: bool = True
+    experts: int = 1
+    experts_per_token: int = 1
+    type_vocab: int = 0
+    pooler: bool = False
+    embedding_norm: bool = False
+    final_norm: bool = True
+    norms_per_layer: int = 2
+    layer_sizes: tuple[int, ...] = ()
+    tokens: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields that apply to this architecture, defaults filled in."""
+        return {
+            name: (list(value) if isinstance(value, tuple) else value)
+            for name, value in dataclasses.asdict(self).items()
+            if self.architecture in FIELDS[name].only
+        }
+
+
+_COUNT_SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, "t": 10**12}
+_COUNT_RE = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]*)?(?:e[+-]?[0-9]+)?)\s*([kmbgt]?)\s*$", re.I)
+
+
+def parse_count(value: object) -> int:
+    """A positive whole number from 300000000000, 3e11, '300e9', '300B', '1.5T' or '300_000'.
+
+    Raises ValueError with a reason a person can act on.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    if isinstance(value, int):
+        number: int = value
+    elif isinstance(value, float):
+        if not math.isfinite(value) or value != int(value):
+            raise ValueError(f"{value!r} is not a whole number")
+        number = int(value)
+    elif isinstance(value, str):
+        match = _COUNT_RE.match(value)
+        if not match:
+            raise ValueError(f"{value!r} is not a number (examples: 300e9, 3e11, 300B, 1.5T)")
+        digits, suffix = match.group(1).replace("_", "").replace(",", ""), match.group(2).lower()
+        from decimal import Decimal, InvalidOperation
+
+        try:
+            exact = Decimal(digits) * _COUNT_SUFFIX[suffix]
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a number") from None
+        if exact != exact.to_integral_value():
+            raise ValueError(f"{value!r} is not a whole number")
+        number = int(exact)
+    else:
+        raise ValueError(f"{value!r} is not a number")
+    if number <= 0:
+        raise ValueError(f"{value!r} must be positive")
+    return number
+
+
+def _type_name(value: object) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(
+        type(value), f"a {type(value).__name__}"
+    )
+
+
+def _check(field: Field, value: object) -> tuple[object, str | None]:
+    """(parsed value, None) or (None, reason)."""
+    if field.kind == "str":
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value), None
+        return None, f"must be text, not {_type_name(value)}"
+    if field.kind == "bool":
+        if isinstance(value, bool):
+            return value, None
+        return None, f"must be true or false, not {value!r}"
+    if field.kind == "enum":
+        if isinstance(value, str) and value.lower() in field.choices:
+            return value.lower(), None
+        hint = _suggest(str(value), field.choices)
+        return None, f"{value!r} is not one of {', '.join(field.choices)}{hint}"
+    if field.kind == "int":
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value < field.minimum:
+                limit = "positive" if field.minimum == 1 else f"at least {field.minimum}"
+                return None, f"must be {limit}, not {value}"
+            return value, None
+        return None, f"must be a whole number, not {_type_name(value)} ({value!r})"
+    if field.kind == "count":
+        try:
+            return parse_count(value), None
+        except ValueError as exc:
+            return None, str(exc)
+    if field.kind == "sizes":
+        if (
+            isinstance(value, list)
+            and len(value) >= 2
+            and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+        ):
+            return tuple(value), None
+        return None, f"must be a list of at least two positive whole numbers, not {value!r}"
+    raise AssertionError(field.kind)  # pragma: no cover
+
+
+def _suggest(word: str, options: object) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)  # type: ignore[arg-type]
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def parse_config(raw: Mapping[str, Any], source: str = "<config>", name: str | None = None) -> Config:
+    """Validate a mapping of fields and fill in defaults.
+
+    ``source`` names the file in messages; ``name`` is the display name when the mapping has none.
+    Every problem is collected and raised together as one :class:`ConfigError`.
+    """
+    problems: list[Problem] = []
+
+    def problem(field: str | None, message: str) -> None:
+        problems.append(Problem(source, field, message))
+
+    if not isinstance(raw, Mapping):
+        raise ConfigError([Problem(source, None, f"must be a mapping of fields, not {_type_name(raw)}")])
+
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        field = FIELDS.get(key) if isinstance(key, str) else None
+        if field is None:
+            problem(str(key), f"unknown field{_suggest(str(key), FIELDS)}")
+            continue
+        if value is None:
+            problem(key, "has no value (remove the line to use the default)")
+            continue
+        parsed, reason = _check(field, value)
+        if reason is not None:
+            problem(key, reason)
+        else:
+            values[key] = parsed
+
+    arch = values.get("architecture", FIELDS["architecture"].default)
+    if "architecture" in raw and "architecture" not in values:
+        arch = DECODER  # already reported; check the rest as a decoder
+    for key in values:
+        if arch not in FIELDS[key].only:
+            allowed = ", ".join(FIELDS[key].only)
+            problem(key, f"does not apply to architecture '{arch}' (only to {allowed})")
+
+    def given(key: str, default: Any) -> Any:
+        return values.get(key, default)
+
+    if arch == MLP:
+        if "layer_sizes" not in raw:
+            problem("layer_sizes", "is required for architecture 'mlp'")
+        if problems:
+            raise ConfigError(problems)
+        return Config(
+            name=given("name", name or "mlp"),
+            architecture=MLP,
+            source=values.get("source"),
+            bias=given("bias", True),
+            layer_sizes=values["layer_sizes"],
+            layers=len(values["layer_sizes"]) - 1,
+            tokens=values.get("tokens"),
+        )
+
+    needed = ["d_model", "heads", "vocab", "context"]
+    if arch != ENCODER_DECODER or not ("encoder_layers" in raw and "decoder_layers" in raw):
+        needed.insert(0, "layers")
+    for key in needed:
+        if key not in raw:
+            problem(key, f"is required for architecture '{arch}'")
+
+    d_model = values.get("d_model", 0)
+    heads = values.get("heads", 0)
+    if "head_dim" not in raw and d_model and heads and d_model % heads:
+        problem("heads", f"{heads} does not divide d_model {d_model} (or give head_dim)")
+    kv_heads = given("kv_heads", heads)
+    if heads and kv_heads and heads % kv_heads:
+        problem("kv_heads", f"{kv_heads} does not divide heads {heads}")
+    experts = given("experts", 1)
+    per_token = given("experts_per_token", 1)
+    if per_token > experts:
+        problem("experts_per_token", f"{per_token} is more than experts {experts}")
+    position = given("position", "learned")
+    if position == "relative" and arch == ENCODER:
+        problem("position", "'relative' (T5 buckets) applies to decoder and encoder-decoder stacks")
+    if problems:
+        raise ConfigError(problems)
+
+    layers = values.get("layers", 0)
+    bias = given("bias", True)
+    encoder = arch == ENCODER
+    return Config(
+        name=given("name", name or "config"),
+        architecture=arch,
+        source=values.get("source"),
+        layers=layers,
+        encoder_layers=given("encoder_layers", layers) if arch == ENCODER_DECODER else 0,
+        decoder_layers=given("decoder_layers", layers) if arch == ENCODER_DECODER else 0,
+        d_model=d_model,
+        heads=heads,
+        vocab=values["vocab"],
+        context=values["context"],
+        kv_heads=kv_heads,
+        head_dim=given("head_dim", d_model // heads),
+        d_ff=given("d_ff", 4 * d_model),
+        activation=given("activation", "gelu"),
+        norm=given("norm", "layernorm"),
+        bias=bias,
+        qkv_bias=given("qkv_bias", bias),
+        out_bias=given("out_bias", bias),
+        ffn_bias=given("ffn_bias", bias),
+        head_bias=given("head_bias", False),
+        position=position,
+        position_offset=given("position_offset", 0),
+        relative_buckets=given("relative_buckets", 32),
+        tie_embeddings=given("tie_embeddings", True),
+        experts=experts,
+        experts_per_token=per_token,
+        type_vocab=given("type_vocab", 2) if encoder else 0,
+        pooler=given("pooler", True) if encoder else False,
+        embedding_norm=given("embedding_norm", encoder),
+        final_norm=given("final_norm", not encoder),
+        norms_per_layer=given("norms_per_layer", 2),
+        tokens=values.get("tokens"),
+    )

@@ -1,0 +1,82 @@
+"""Rough training compute, with every convention stated.
+
+Conventions (Kaplan et al. 2020, Table 1; Hoffmann et al. 2022, "Chinchilla"):
+
+- FLOPs, not MACs: a (m x k) @ (k x n) product costs 2mkn.
+- Forward FLOPs per token = 2 x (matmul weights used per token: attention, feed-forward or the
+  routed experts, router, and the output head even when it is tied; the embedding lookup is
+  excluded) + the attention-score and attention-value products, 2 x 2 x context x heads x head_dim
+  per attention layer (no causal discount; cross-attention counts like self-attention).
+- Training per token = 3 x forward (backward = 2 x forward).
+- Training tokens: the --tokens option, else the config's ``tokens``, else 20 x parameters
+  (Chinchilla's compute-optimal rule of thumb).
+- six_nd = 6 x N x D with N = parameters used per token (the total for a dense model), the
+  figure papers quote (GPT-3 Table D.1: 175B x 300B tokens = 3.14e23).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from paramcalc.config import ENCODER, ENCODER_DECODER, MLP, Config
+from paramcalc.engine.params import Component
+
+CHINCHILLA_TOKENS_PER_PARAM = 20  # Hoffmann et al. 2022: compute-optimal D ~ 20 N
+
+TOKENS_FROM_OPTION = "option"
+TOKENS_FROM_CONFIG = "config"
+TOKENS_FROM_CHINCHILLA = "chinchilla_20x_params"
+
+
+@dataclass(frozen=True, slots=True)
+class Flops:
+    forward_per_token: int
+    training_per_token: int
+    training_tokens: int
+    tokens_source: str
+    training_total: int
+    six_nd: int
+
+
+def matmul_weights_per_token(comps: list[Component], config: Config) -> int:
+    """Weights that multiply each token's activations; routed experts count k of E."""
+    total = 0
+    for comp in comps:
+        for term in comp.terms:
+            if term.matmul:
+                count = term.count
+                total += count // config.experts * config.experts_per_token if term.routed else count
+    has_head = config.architecture not in (ENCODER, MLP)
+    if has_head and config.tie_embeddings:  # the tied head still does a d_model x vocab matmul
+        total += config.d_model * config.vocab
+    return total
+
+
+def attention_products_per_token(config: Config) -> int:
+    """QK^T and AV: 2 FLOPs x context x heads x head_dim each, per attention layer."""
+    if config.architecture == MLP:
+        return 0
+    if config.architecture == ENCODER_DECODER:
+        attention_layers = config.encoder_layers + 2 * config.decoder_layers  # self + cross
+    else:
+        attention_layers = config.layers
+    return 2 * 2 * attention_layers * config.context * config.heads * config.head_dim
+
+
+def estimate(comps: list[Component], config: Config, active: int, total: int, tokens: int | None) -> Flops:
+    forward = 2 * matmul_weights_per_token(comps, config) + attention_products_per_token(config)
+    if tokens is not None:
+        source = TOKENS_FROM_OPTION
+    elif config.tokens is not None:
+        tokens, source = config.tokens, TOKENS_FROM_CONFIG
+    else:
+        tokens, source = CHINCHILLA_TOKENS_PER_PARAM * total, TOKENS_FROM_CHINCHILLA
+    training = 3 * forward  # backward = 2 x forward
+    return Flops(
+        forward_per_token=forward,
+        training_per_token=training,
+        training_tokens=tokens,
+        tokens_source=source,
+        training_total=training * tokens,
+        six_nd=6 * active * tokens,
+    )

@@ -1,0 +1,230 @@
+"""Exact parameter counts, component by component.
+
+Every count is a product of named factors (a :class:`Term`), so a count can be explained with the
+config's numbers filled in (``--explain``) and is a Python int, exact to the last parameter.
+Shapes follow the PyTorch modules of the reference implementations (nanoGPT, HuggingFace
+transformers): a linear layer ``d_in -> d_out`` holds a ``d_in x d_out`` weight and, with bias,
+``d_out`` biases. A norm gain counts as a weight, a norm shift as a bias.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from paramcalc.config import ACTIVATIONS, ENCODER, ENCODER_DECODER, MLP, Config
+
+# Component names: constants, not strings typed in three places.
+TOKEN_EMBEDDING = "token_embedding"
+POSITION_EMBEDDING = "position_embedding"
+TYPE_EMBEDDING = "token_type_embedding"
+EMBEDDING_NORM = "embedding_norm"
+ATTENTION = "attention"
+CROSS_ATTENTION = "cross_attention"
+FEED_FORWARD = "feed_forward"
+EXPERTS = "experts"
+ROUTER = "router"
+NORMS = "norms"
+OUTPUT_HEAD = "output_head"
+POOLER = "pooler"
+RELATIVE_POSITION = "relative_position"
+
+# Components left out of Kaplan et al. 2020's non-embedding count (Section 2.1): token and
+# position embeddings (and token types), and an untied output head.
+EMBEDDING_COMPONENTS = frozenset({TOKEN_EMBEDDING, POSITION_EMBEDDING, TYPE_EMBEDDING, OUTPUT_HEAD})
+
+WEIGHT = "weight"
+BIAS = "bias"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One family of identical tensors: the product of its factors, e.g. layers x d_model x d_ff.
+
+    ``matmul`` marks weights that multiply every token's activations (they count in FLOPs);
+    ``routed`` marks mixture-of-experts weights of which only experts_per_token / experts are
+    used per token.
+    """
+
+    part: str
+    kind: str
+    factors: tuple[tuple[str, int], ...]
+    matmul: bool = False
+    routed: bool = False
+
+    @property
+    def count(self) -> int:
+        return math.prod(value for _, value in self.factors)
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    name: str
+    terms: tuple[Term, ...]
+
+    @property
+    def weights(self) -> int:
+        return sum(t.count for t in self.terms if t.kind == WEIGHT)
+
+    @property
+    def biases(self) -> int:
+        return sum(t.count for t in self.terms if t.kind == BIAS)
+
+    @property
+    def params(self) -> int:
+        return sum(t.count for t in self.terms)
+
+    @property
+    def is_embedding(self) -> bool:
+        return self.name.rsplit(".", 1)[-1] in EMBEDDING_COMPONENTS
+
+
+def _linear(
+    part: str, layers: tuple[tuple[str, int], ...], d_in: tuple[str, int], d_out: tuple[str, int],
+    bias: bool, routed: bool = False,
+) -> list[Term]:
+    """A linear layer d_in -> d_out repeated over `layers`: weight d_in x d_out, bias d_out."""
+    terms = [Term(part, WEIGHT, (*layers, d_in, d_out), matmul=True, routed=routed)]
+    if bias:
+        terms.append(Term(part, BIAS, (*layers, d_out), routed=routed))
+    return terms
+
+
+def _norm(part: str, config: Config, repeat: tuple[tuple[str, int], ...]) -> list[Term]:
+    """LayerNorm: gain + shift of d_model each; RMSNorm: gain only; nonparametric: nothing."""
+    if config.norm == "nonparametric":
+        return []
+    d = ("d_model", config.d_model)
+    terms = [Term(part, WEIGHT, (*repeat, d))]
+    if config.norm == "layernorm":
+        terms.append(Term(part, BIAS, (*repeat, d)))
+    return terms
+
+
+def _attention(config: Config, layers: tuple[str, int]) -> list[Term]:
+    """q, k, v, o. q and o are d_model x heads*head_dim; k and v are d_model x kv_heads*head_dim."""
+    d = ("d_model", config.d_model)
+    q_dim = ("heads*head_dim", config.heads * config.head_dim)
+    kv_dim = ("kv_heads*head_dim", config.kv_heads * config.head_dim)
+    return [
+        *_linear("q", (layers,), d, q_dim, config.qkv_bias),
+        *_linear("k", (layers,), d, kv_dim, config.qkv_bias),
+        *_linear("v", (layers,), d, kv_dim, config.qkv_bias),
+        *_linear("o", (layers,), q_dim, d, config.out_bias),
+    ]
+
+
+def _feed_forward(config: Config, repeat: tuple[tuple[str, int], ...], routed: bool) -> list[Term]:
+    """up (and gate, for gated activations): d_model x d_ff; down: d_ff x d_model."""
+    d, ff = ("d_model", config.d_model), ("d_ff", config.d_ff)
+    terms = _linear("up", repeat, d, ff, config.ffn_bias, routed)
+    if ACTIVATIONS[config.activation] == 3:  # GLU variants, Shazeer 2020
+        terms += _linear("gate", repeat, d, ff, config.ffn_bias, routed)
+    return terms + _linear("down", repeat, ff, d, config.ffn_bias, routed)
+
+
+def _block(config: Config, prefix: str, n_layers: int, cross: bool) -> list[Component]:
+    """The repeated transformer blocks of one stack, and the stack's final norm."""
+    layers = ("layers", n_layers)
+    out = [Component(prefix + ATTENTION, tuple(_attention(config, layers)))]
+    if config.position == "xl":
+        out.append(_xl_position(config, layers, prefix))
+    if cross:  # decoder of an encoder-decoder: attends to the encoder's output, same shapes
+        out.append(Component(prefix + CROSS_ATTENTION, tuple(_attention(config, layers))))
+    if config.experts > 1:
+        experts = ("experts", config.experts)
+        router = _linear("router", (layers,), ("d_model", config.d_model), experts, False)
+        out.append(Component(prefix + ROUTER, tuple(router)))
+        out.append(Component(prefix + EXPERTS, tuple(_feed_forward(config, (layers, experts), True))))
+    else:
+        out.append(Component(prefix + FEED_FORWARD, tuple(_feed_forward(config, (layers,), False))))
+    per_layer = ("norms_per_layer", config.norms_per_layer + (1 if cross else 0))
+    norms = _norm("per_layer", config, (layers, per_layer)) if per_layer[1] else []
+    if config.final_norm:
+        norms += _norm("final", config, ())
+    out.append(Component(prefix + NORMS, tuple(norms)))
+    return out
+
+
+def _relative_table(config: Config, prefix: str) -> Component:
+    """T5's relative attention bias: buckets x heads, held by the first block of a stack."""
+    factors = (("relative_buckets", config.relative_buckets), ("heads", config.heads))
+    return Component(prefix + POSITION_EMBEDDING, (Term("relative", WEIGHT, factors),))
+
+
+def _xl_position(config: Config, layers: tuple[str, int], prefix: str) -> Component:
+    """Transformer-XL relative positions (Dai et al. 2019, Section 3.3): each layer projects the
+    sinusoidal relative encodings with W_k,R (d_model x heads*head_dim) and adds two learned
+    biases u, v (heads*head_dim each) to the queries. The projection is a per-layer weight, not
+    an embedding table, so it stays in the non-embedding count; it costs 2 x d_model x
+    heads*head_dim FLOPs per token, like any weight matrix.
+    """
+    q_dim = ("heads*head_dim", config.heads * config.head_dim)
+    terms = _linear("projection", (layers,), ("d_model", config.d_model), q_dim, False)
+    terms.append(Term("u_v", BIAS, (layers, ("u,v", 2), q_dim)))
+    return Component(prefix + RELATIVE_POSITION, tuple(terms))
+
+
+def _mlp(config: Config) -> list[Component]:
+    sizes = config.layer_sizes
+    return [
+        Component(
+            f"linear_{i}",
+            tuple(_linear("linear", (), (f"n{i - 1}", sizes[i - 1]), (f"n{i}", sizes[i]), config.bias)),
+        )
+        for i in range(1, len(sizes))
+    ]
+
+
+def components(config: Config) -> list[Component]:
+    """Every component of the model, in the order data flows through it."""
+    if config.architecture == MLP:
+        return _mlp(config)
+    d = ("d_model", config.d_model)
+    vocab = ("vocab", config.vocab)
+    out = [Component(TOKEN_EMBEDDING, (Term("token", WEIGHT, (vocab, d)),))]
+    if config.position == "learned":
+        rows = ("context", config.context)
+        if config.position_offset:
+            rows = ("context+offset", config.context + config.position_offset)
+        out.append(Component(POSITION_EMBEDDING, (Term("position", WEIGHT, (rows, d)),)))
+    if config.type_vocab:
+        out.append(Component(TYPE_EMBEDDING, (Term("type", WEIGHT, (("type_vocab", config.type_vocab), d)),)))
+    if config.embedding_norm:
+        out.append(Component(EMBEDDING_NORM, tuple(_norm("embedding", config, ()))))
+
+    if config.architecture == ENCODER_DECODER:
+        for prefix, n_layers, cross in (
+            ("encoder.", config.encoder_layers, False),
+            ("decoder.", config.decoder_layers, True),
+        ):
+            if config.position == "relative":
+                out.append(_relative_table(config, prefix))
+            out += _block(config, prefix, n_layers, cross)
+    else:
+        if config.position == "relative":
+            out.append(_relative_table(config, ""))
+        out += _block(config, "", config.layers, False)
+
+    if config.architecture != ENCODER:
+        head: list[Term] = []
+        if not config.tie_embeddings:  # lm_head: d_model -> vocab, no bias unless head_bias
+            head.append(Term("head", WEIGHT, (d, vocab), matmul=True))
+        if config.head_bias:
+            head.append(Term("head", BIAS, (vocab,)))
+        out.append(Component(OUTPUT_HEAD, tuple(head)))
+    if config.pooler:  # BERT's pooler: dense d_model -> d_model with bias, on the first token
+        out.append(Component(POOLER, (Term("pooler", WEIGHT, (d, d)), Term("pooler", BIAS, (d,)))))
+    return out
+
+
+def active_params(comps: list[Component], config: Config) -> int:
+    """Parameters used per token: a routed expert weight counts experts_per_token / experts."""
+    total = 0
+    for comp in comps:
+        for term in comp.terms:
+            if term.routed:
+                total += term.count // config.experts * config.experts_per_token
+            else:
+                total += term.count
+    return total

@@ -1,0 +1,66 @@
+"""One exception tree for everything a user can get wrong.
+
+The CLI catches :class:`ParamcalcError` in one place and turns it into a message on stderr and
+an exit code (httpie's ``ExitStatus`` habit). Library users catch the same classes.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class ExitStatus(enum.IntEnum):
+    OK = 0
+    BAD_INPUT = 1
+    USAGE = 2
+    INTERRUPTED = 130
+
+
+class ParamcalcError(Exception):
+    """Base of every error paramcalc raises on purpose."""
+
+    exit_status = ExitStatus.BAD_INPUT
+
+    def lines(self) -> list[str]:
+        """One line per problem, ready for stderr."""
+        return [str(self)]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a config: where, which field, what."""
+
+    source: str
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}: {self.field}" if self.field else self.source
+        return f"{where}: {self.message}"
+
+
+class ConfigError(ParamcalcError, ValueError):
+    """A config failed validation; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+class LoadError(ParamcalcError, OSError):
+    """A config could not be found, read or parsed."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{source}: {reason}")
+
+
+class UsageError(ParamcalcError):
+    """A command-line option has a value that makes no sense (exit 2)."""
+
+    exit_status = ExitStatus.USAGE

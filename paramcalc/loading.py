@@ -1,0 +1,147 @@
+"""From what a user typed (a path, a preset name, ``-``) to a validated Config.
+
+YAML is parsed with a *safe* loader only (PyYAML's C SafeLoader where available): tags that
+construct objects are refused, and duplicate keys are an error instead of silently keeping the
+last one. Files larger than :data:`MAX_BYTES` are refused before parsing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from paramcalc.config import Config, parse_config
+from paramcalc.errors import LoadError
+
+MAX_BYTES = 4 * 1024 * 1024  # real configs are a few kB; refuse anything silly before parsing
+STDIN = "-"
+
+
+def presets_dir() -> Path:
+    """Bundled presets: inside the installed package, or ./configs of a source checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "configs"
+    return packaged if packaged.is_dir() else here.parent / "configs"
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in presets_dir().glob("*.yaml"))
+
+
+def _preset_path(spec: str) -> Path | None:
+    name = spec[:-5] if spec.endswith(".yaml") else spec[:-4] if spec.endswith(".yml") else spec
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        return None
+    path = presets_dir() / f"{name}.yaml"
+    return path if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a config came from: its label in messages, its default name, its text."""
+
+    label: str
+    name: str
+    text: str
+    path: Path | None = None
+
+
+def read_source(spec: str) -> Source:
+    """Find and read the text of a config: ``-`` (stdin), a file, a directory, or a preset."""
+    if spec == STDIN:
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        return Source("<stdin>", "stdin", _decode(data, "<stdin>"))
+    path = Path(spec)
+    if path.is_dir():
+        inner = path / "config.json"
+        if not inner.is_file():
+            raise LoadError(spec, "is a directory without a config.json")
+        path = inner
+    elif not path.exists():
+        preset = _preset_path(spec)
+        if preset is None:
+            raise LoadError(spec, f"no such file, and no preset of that name{_suggest_preset(spec)}")
+        path = preset
+        return Source(spec, path.stem, _read(path, spec), path)
+    return Source(spec, path.stem if path.name != "config.json" else path.parent.name or "config", _read(path, spec), path)
+
+
+def _suggest_preset(spec: str) -> str:
+    stem = Path(spec).name.rsplit(".", 1)[0]
+    close = difflib.get_close_matches(stem, preset_names(), n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"{hint}; 'paramcalc presets' lists the presets"
+
+
+def _read(path: Path, label: str) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise LoadError(label, f"is {size:,} bytes; a config is at most {MAX_BYTES:,} bytes")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except PermissionError:
+        raise LoadError(label, "cannot be read: permission denied") from None
+    except IsADirectoryError:
+        raise LoadError(label, "is a directory") from None
+    except OSError as exc:
+        raise LoadError(label, f"cannot be read: {exc.strerror or exc}") from None
+    return _decode(data, label)
+
+
+def _decode(data: bytes, label: str) -> str:
+    if len(data) > MAX_BYTES:
+        raise LoadError(label, f"is larger than {MAX_BYTES:,} bytes; a config is a few kB")
+    if b"\x00" in data:
+        raise LoadError(label, "is binary, not a YAML or JSON text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(label, f"is not UTF-8 text (byte {exc.start})") from None
+
+
+def parse_text(text: str, label: str) -> Any:
+    """YAML (or JSON, which is YAML) text to Python data; safe loading, no duplicate keys."""
+    if not text.strip():
+        raise LoadError(label, "is empty")
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(text, object_pairs_hook=_unique_pairs(label))
+        except json.JSONDecodeError:
+            pass  # flow-style YAML, or broken JSON: let the YAML parser say where
+    from paramcalc import _yaml
+
+    return _yaml.load(text, label)
+
+
+def _unique_pairs(label: str):  # type: ignore[no-untyped-def]
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen:
+                raise LoadError(label, f"{key}: duplicate key (JSON keeps only the last; remove one)")
+            seen[key] = value
+        return seen
+
+    return hook
+
+
+def load_mapping(spec: str) -> tuple[dict[str, Any], Source]:
+    source = read_source(spec)
+    data = parse_text(source.text, source.label)
+    if data is None:
+        raise LoadError(source.label, "is empty (it holds only comments or blank lines)")
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        raise LoadError(source.label, f"must be a mapping of fields (key: value lines), not {kind}")
+    return data, source
+
+
+def load(spec: str) -> Config:
+    """Read, parse and validate one config named as on the command line."""
+    data, source = load_mapping(spec)
+    return parse_config(data, source.label, source.name)

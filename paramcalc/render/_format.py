@@ -1,0 +1,85 @@
+"""Human formatting shared by the text renderers: units, shares, formulas. No rich here."""
+
+from __future__ import annotations
+
+from paramcalc.engine.flops import TOKENS_FROM_CHINCHILLA, TOKENS_FROM_CONFIG, TOKENS_FROM_OPTION
+from paramcalc.engine.params import BIAS, Component, Term
+from paramcalc.report import Report
+
+DTYPES = ("fp32", "fp16", "bf16", "int8", "int4")
+
+TOKEN_SOURCES = {
+    TOKENS_FROM_OPTION: "from --tokens",
+    TOKENS_FROM_CONFIG: "from the config's tokens",
+    TOKENS_FROM_CHINCHILLA: "20 x params, Chinchilla's rule of thumb",
+}
+
+FLOPS_NOTE = (
+    "FLOPs: forward = 2 x matmul weights per token (output head included, embedding lookup "
+    "excluded) + 2 x 2 x layers x context x heads x head_dim for attention scores and values; "
+    "training = 3 x forward (backward = 2 x forward); 6ND = 6 x params used per token x tokens "
+    "(Kaplan et al. 2020, Table 1)."
+)
+UNITS_NOTE = "GB = 10^9 bytes. Non-embedding excludes token, position and token-type embeddings and an untied output head (Kaplan et al. 2020)."
+
+
+def count(n: int) -> str:
+    """Exact integer with thousands separators: 124,439,808."""
+    return f"{n:,}"
+
+
+def short_count(n: float) -> str:
+    """Rounded with a suffix, for quick reading: 124.4M, 6.74B, 1.2T."""
+    for size, suffix in ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K")):
+        if abs(n) >= size:
+            return f"{n / size:.3g}{suffix}" if n / size < 1000 else f"{n / size:,.0f}{suffix}"
+    return f"{n:g}" if isinstance(n, float) else str(n)
+
+
+def size(nbytes: int) -> str:
+    """Decimal units, GB = 10**9 bytes (as disk and GPU vendors quote)."""
+    for unit_size, unit in ((10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "kB")):
+        if nbytes >= unit_size:
+            return f"{nbytes / unit_size:.3g} {unit}" if nbytes / unit_size < 1000 else f"{nbytes / unit_size:,.0f} {unit}"
+    return f"{nbytes} B"
+
+
+def sci(x: float) -> str:
+    return f"{x:.3e}"
+
+
+def share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def term_formula(term: Term) -> str:
+    """'q weight: layers × d_model × heads*head_dim = 12 × 768 × 768 = 7,077,888'."""
+    names = " × ".join(name for name, _ in term.factors)
+    values = " × ".join(str(value) for _, value in term.factors)
+    kind = "bias" if term.kind == BIAS else "weight"
+    if len(term.factors) == 1:
+        return f"{term.part} {kind}: {names} = {count(term.count)}"
+    return f"{term.part} {kind}: {names} = {values} = {count(term.count)}"
+
+
+def component_formulas(component: Component) -> list[str]:
+    return [term_formula(t) for t in component.terms] or ["(shares the token embedding: 0)"]
+
+
+def summary_rows(report: Report) -> list[tuple[str, str]]:
+    """(label, value) lines under the component table: totals, memory, FLOPs."""
+    f = report.flops
+    rows = [
+        ("total params", count(report.total)),
+        ("non-embedding params", count(report.non_embedding)),
+        ("active params per token", count(report.active)),
+    ]
+    rows += [(f"weights in {d}", size(report.memory_bytes[d])) for d in DTYPES]
+    rows += [
+        ("forward FLOPs per token", sci(f.forward_per_token)),
+        ("training FLOPs per token", sci(f.training_per_token)),
+        ("training tokens", f"{short_count(f.training_tokens)} ({TOKEN_SOURCES[f.tokens_source]})"),
+        ("training FLOPs total", sci(f.training_total)),
+        ("6ND", sci(f.six_nd)),
+    ]
+    return rows

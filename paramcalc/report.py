@@ -1,0 +1,73 @@
+"""The result of counting one config, and its JSON-ready form (a stable contract, see README)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from paramcalc.config import Config
+from paramcalc.engine.flops import Flops
+from paramcalc.engine.params import BIAS, Component
+
+
+@dataclass(frozen=True)
+class Report:
+    config: Config
+    components: tuple[Component, ...]
+    total: int
+    weights: int
+    biases: int
+    non_embedding: int
+    active: int
+    memory_bytes: dict[str, int]
+    flops: Flops
+
+    def parts(self, component: Component) -> list[dict[str, int | str]]:
+        """Sub-components (q, k, v, o; up, gate, down; ...) with weights and biases."""
+        merged: dict[str, dict[str, int | str]] = {}
+        for term in component.terms:
+            row = merged.setdefault(term.part, {"name": term.part, "params": 0, "weights": 0, "biases": 0})
+            key = "biases" if term.kind == BIAS else "weights"
+            row[key] = int(row[key]) + term.count
+            row["params"] = int(row["params"]) + term.count
+        return list(merged.values())
+
+    def detail_parts(self, component: Component) -> list[dict[str, int | str]]:
+        """Sub-component rows worth showing: none when the component has a single part."""
+        parts = self.parts(component)
+        return parts if len(parts) > 1 else []
+
+    def to_dict(self) -> dict[str, Any]:
+        f = self.flops
+        return {
+            "name": self.config.name,
+            "architecture": self.config.architecture,
+            "source": self.config.source,
+            "params": {
+                "total": self.total,
+                "non_embedding": self.non_embedding,
+                "active": self.active,
+                "weights": self.weights,
+                "biases": self.biases,
+            },
+            "components": [
+                {
+                    "name": c.name,
+                    "params": c.params,
+                    "weights": c.weights,
+                    "biases": c.biases,
+                    "parts": self.parts(c),
+                }
+                for c in self.components
+            ],
+            "memory_bytes": dict(self.memory_bytes),
+            "flops": {
+                "forward_per_token": f.forward_per_token,
+                "training_per_token": f.training_per_token,
+                "training_tokens": f.training_tokens,
+                "tokens_source": f.tokens_source,
+                "training_total": f.training_total,
+                "six_nd": f.six_nd,
+            },
+            "config": self.config.to_dict(),
+        }
