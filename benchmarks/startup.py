@@ -2,6 +2,8 @@
 
 Run:  python benchmarks/startup.py [--runs 21]
 
+Also: `compare` of four presets against a single `count` of one (target: under 1.2x).
+
 The floor is a minimal Typer app with two commands, one of which prints a constant (same
 interpreter, same typer); for the table case the floor app also imports rich and prints a rich
 table. Each command runs --runs times in a fresh process; the figures are medians of wall time,
@@ -89,6 +91,12 @@ def main() -> None:
             ("paramcalc count gpt3 --format table", [*pc, "count", "gpt3", "--format", "table"], floor_table),
             ("paramcalc count llama-2-7b --json", [*pc, "count", "llama-2-7b", "--json"], floor_json),
         ]
+        four = ["gpt3", "chinchilla-70b", "llama-2-70b", "mixtral-8x7b"]
+        compares = [
+            ("paramcalc compare (4 presets) --json", [*pc, "compare", *four, "--json"], "--json"),
+            ("paramcalc compare (4 presets) table", [*pc, "compare", *four], "table"),
+        ]
+        single: dict[str, float] = {}
         print(f"python {sys.version.split()[0]}, typer {typer.__version__}, {args.runs} runs each, medians")
         print(f"{'command':44} {'ms':>7} {'x floor':>8} {'x python':>9} {'peak MB':>8}")
         print(f"{'python -c pass':44} {bare * 1e3:7.1f} {'':>8} {1:9.2f} {bare_mem:8.1f}")
@@ -98,6 +106,13 @@ def main() -> None:
         for label, cmd, floor in cases:
             wall, mem = measure(cmd, args.runs)
             print(f"{label:44} {wall * 1e3:7.1f} {wall / floor:8.2f} {wall / bare:9.2f} {mem:8.1f}")
+            single[label] = wall
+        print()
+        print(f"{'compare of 4 presets':44} {'ms':>7} {'x count':>8}")
+        for label, cmd, kind in compares:
+            wall, _ = measure(cmd, args.runs)
+            count_wall = single["paramcalc count gpt3 --json" if kind == "--json" else "paramcalc count gpt3 --format table"]
+            print(f"{label:44} {wall * 1e3:7.1f} {wall / count_wall:8.2f}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -103,6 +103,17 @@ def _tokens(value: str | None) -> int | None:
         raise typer.BadParameter(str(exc), param_hint="--tokens") from None
 
 
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="KEY=VALUE",
+        help="Override a config field, e.g. --set kv_heads=8 (repeatable). Values are read as "
+        "YAML: 8, false, swiglu, 300e9.",
+        show_default=False,
+    ),
+]
+
 TokensOption = Annotated[
     str | None,
     typer.Option(
@@ -132,6 +143,7 @@ def count(
         bool, typer.Option("--explain", help="Show each component's formula with the config's numbers.")
     ] = False,
     tokens: TokensOption = None,
+    set_: SetOption = None,
     debug: Debug = False,
 ) -> None:
     """Count the parameters of one architecture, component by component.
@@ -140,11 +152,14 @@ def count(
     al. 2020; active per token for mixtures of experts), weight memory at fp32, fp16, bf16, int8
     and int4 (GB = 10^9 bytes), and training FLOPs: forward = 2 x matmul weights per token +
     2 x 2 x layers x context x heads x head_dim; training = 3 x forward; also 6ND.
+
+    A variant without writing a file: 'paramcalc count llama-2-70b:kv_heads=64' or
+    'paramcalc count llama-2-70b --set kv_heads=64'.
     """
     from paramcalc.engine import analyze
     from paramcalc.loading import load
 
-    report = analyze(load(config), tokens=_tokens(tokens))
+    report = analyze(load(config, set_ or ()), tokens=_tokens(tokens))
     fmt = Format.json if json_ else format
     if fmt is Format.table:
         from paramcalc.render.table import print_count
@@ -152,13 +167,91 @@ def count(
         print_count(report, detail=detail, explain=explain)
         sys.stdout.flush()
         return
+    emit(_renderer(fmt).render_count(report, detail=detail, explain=explain))
+
+
+def _renderer(fmt: Format) -> Any:
+    """The plain-text renderer module for a format (the table is drawn by rich instead)."""
     if fmt is Format.json:
-        from paramcalc.render.json import render_count
+        from paramcalc.render import json as module
     elif fmt is Format.csv:
-        from paramcalc.render.csv import render_count
+        from paramcalc.render import csv as module
     else:
-        from paramcalc.render.markdown import render_count
-    emit(render_count(report, detail=detail, explain=explain))
+        from paramcalc.render import markdown as module
+    return module
+
+
+@app.command()
+@handle_errors
+def compare(
+    configs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Two or more configs: files, presets, - (stdin, once), each optionally with "
+            "overrides after colons: llama-2-70b:kv_heads=8.",
+            show_default=False,
+        ),
+    ],
+    format: FormatOption = Format.table,
+    json_: JsonFlag = False,
+    baseline: Annotated[
+        str | None,
+        typer.Option("--baseline", "-b", help="The column others are compared to: a config as typed, its "
+                     "name, or its position (1 = the first). Default: the first.", show_default=False),
+    ] = None,
+    set_: SetOption = None,
+    tokens: TokensOption = None,
+    debug: Debug = False,
+) -> None:
+    """Compare configs side by side: components, totals, memory and FLOPs, with deltas and ratios.
+
+    Above the table, "what differs" lists the config fields whose values differ. With two
+    configs the table has a delta (second - first) and a ratio (second / first) column; with
+    more, each value carries its ratio to the baseline. --set applies to every config; to
+    change one, put the overrides after its name: 'paramcalc compare llama-2-70b
+    llama-2-70b:kv_heads=64'. JSON is an array, element i exactly what 'count --json' prints
+    for config i.
+    """
+    from paramcalc.comparison import compare as build
+    from paramcalc.engine import analyze
+    from paramcalc.errors import ParamcalcError, UsageError
+    from paramcalc.loading import STDIN, load, split_spec
+
+    if len(configs) < 2:
+        raise UsageError("compare needs two or more configs (use 'count' for one)")
+    if sum(split_spec(c)[0] == STDIN for c in configs) > 1:
+        raise UsageError("stdin (-) can be read only once")
+    tokens_n = _tokens(tokens)
+    reports, problems = [], []
+    for spec in configs:  # validate every argument before printing anything
+        try:
+            reports.append(analyze(load(spec, set_ or ()), tokens=tokens_n))
+        except ParamcalcError as exc:
+            problems += exc.lines()
+    if problems:
+        _fail(problems, ExitStatus.BAD_INPUT)
+    comparison = build(reports, _baseline_index(baseline, configs, [r.config.name for r in reports]))
+    fmt = Format.json if json_ else format
+    if fmt is Format.table:
+        from paramcalc.render.table import print_compare
+
+        print_compare(comparison)
+        sys.stdout.flush()
+        return
+    emit(_renderer(fmt).render_compare(comparison))
+
+
+def _baseline_index(choice: str | None, specs: list[str], names: list[str]) -> int:
+    if choice is None:
+        return 0
+    if choice in specs:
+        return specs.index(choice)
+    if choice in names:
+        return names.index(choice)
+    if choice.isdigit() and 1 <= int(choice) <= len(specs):
+        return int(choice) - 1
+    raise typer.BadParameter(f"'{choice}' is not one of the configs nor a position 1..{len(specs)}",
+                             param_hint="--baseline")
 
 
 @app.command()

@@ -53,6 +53,12 @@ FIELDS: dict[str, Field] = {
         Field("name", "str", "display name", derived="the file's stem", only=ARCHITECTURES),
         Field("source", "str", "where the numbers come from (paper, model card)", only=ARCHITECTURES),
         Field(
+            "extends",
+            "str",
+            "start from a preset or another file (relative to this one), then apply this file's fields",
+            only=ARCHITECTURES,
+        ),
+        Field(
             "architecture",
             "enum",
             "decoder (GPT), encoder (BERT), encoder-decoder (T5) or mlp (plain feed-forward net)",
@@ -191,6 +197,7 @@ class Config:
     name: str
     architecture: str
     source: str | None = None
+    extends: str | None = None
     layers: int = 0
     encoder_layers: int = 0
     decoder_layers: int = 0
@@ -367,6 +374,7 @@ def parse_config(raw: Mapping[str, Any], source: str = "<config>", name: str | N
             name=given("name", name or "mlp"),
             architecture=MLP,
             source=values.get("source"),
+            extends=values.get("extends"),
             bias=given("bias", True),
             layer_sizes=values["layer_sizes"],
             layers=len(values["layer_sizes"]) - 1,
@@ -404,6 +412,7 @@ def parse_config(raw: Mapping[str, Any], source: str = "<config>", name: str | N
         name=given("name", name or "config"),
         architecture=arch,
         source=values.get("source"),
+        extends=values.get("extends"),
         layers=layers,
         encoder_layers=given("encoder_layers", layers) if arch == ENCODER_DECODER else 0,
         decoder_layers=given("decoder_layers", layers) if arch == ENCODER_DECODER else 0,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from paramcalc.config import Config, parse_config
-from paramcalc.errors import LoadError
+from paramcalc.errors import ConfigError, LoadError, Problem
 
 MAX_BYTES = 4 * 1024 * 1024  # real configs are a few kB; refuse anything silly before parsing
 STDIN = "-"
@@ -130,18 +130,121 @@ def _unique_pairs(label: str):  # type: ignore[no-untyped-def]
     return hook
 
 
-def load_mapping(spec: str) -> tuple[dict[str, Any], Source]:
-    source = read_source(spec)
+MAX_EXTENDS_DEPTH = 32
+OVERRIDE_SEP = ":"
+
+
+def _mapping(source: Source) -> dict[str, Any]:
     data = parse_text(source.text, source.label)
     if data is None:
         raise LoadError(source.label, "is empty (it holds only comments or blank lines)")
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
         raise LoadError(source.label, f"must be a mapping of fields (key: value lines), not {kind}")
-    return data, source
+    return data
 
 
-def load(spec: str) -> Config:
-    """Read, parse and validate one config named as on the command line."""
-    data, source = load_mapping(spec)
-    return parse_config(data, source.label, source.name)
+def _identity(source: Source) -> str:
+    return str(source.path.resolve()) if source.path else source.label
+
+
+def _parent_source(child: Source, parent: str) -> Source:
+    """`extends:` names a file (relative to the file that says it) or a preset."""
+    base = child.path.parent if child.path else Path.cwd()
+    candidate = base / parent
+    if candidate.exists():
+        return read_source(str(candidate))
+    preset = _preset_path(parent)
+    if preset is not None:
+        return Source(parent, preset.stem, _read(preset, parent), preset)
+    raise LoadError(child.label, f"extends: '{parent}' is neither a file (next to {child.label}) "
+                                 f"nor a preset{_suggest_preset(parent)}")
+
+
+def _resolve_extends(data: dict[str, Any], source: Source, chain: tuple[str, ...]) -> dict[str, Any]:
+    """Merge the parent chain: the parent's fields first, this file's on top.
+
+    `name` and `source` describe one file and are not inherited; a cycle is an error naming
+    the chain; a missing parent names the file that asked for it.
+    """
+    parent = data.get("extends")
+    if parent is None:
+        return data
+    if not isinstance(parent, str) or not parent.strip():
+        raise LoadError(source.label, f"extends: must be a preset name or a path, not {parent!r}")
+    if len(chain) > MAX_EXTENDS_DEPTH:
+        raise LoadError(source.label, f"extends: more than {MAX_EXTENDS_DEPTH} levels deep")
+    parent_source = _parent_source(source, parent)
+    identity = _identity(parent_source)
+    if identity in chain:
+        names = [*chain, identity]
+        cycle = " -> ".join(Path(n).name for n in names[names.index(identity):])
+        raise LoadError(source.label, f"extends: cycle {cycle}")
+    inherited = _resolve_extends(_mapping(parent_source), parent_source, (*chain, identity))
+    merged = {k: v for k, v in inherited.items() if k not in ("name", "source")}
+    merged.update(data)
+    return merged
+
+
+def load_mapping(spec: str) -> tuple[dict[str, Any], Source]:
+    """The fields of one config, `extends:` resolved."""
+    source = read_source(spec)
+    data = _mapping(source)
+    return _resolve_extends(data, source, (_identity(source),)), source
+
+
+def split_spec(spec: str) -> tuple[str, list[str]]:
+    """'llama-2-70b:kv_heads=8:d_ff=20000' -> ('llama-2-70b', ['kv_heads=8', 'd_ff=20000']).
+
+    A path that exists is never split, so a file name with a colon still works.
+    """
+    if spec == STDIN or OVERRIDE_SEP not in spec or Path(spec).exists():
+        return spec, []
+    base, *pairs = spec.split(OVERRIDE_SEP)
+    return base, pairs
+
+
+def parse_overrides(pairs: list[str], label: str) -> dict[str, Any]:
+    """'KEY=VALUE' strings to fields; values are read as YAML scalars (8, false, swiglu, 300e9)."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise LoadError(label, f"override '{pair}' is not KEY=VALUE (e.g. kv_heads=8)")
+        if not text.strip():
+            out[key] = None
+            continue
+        from paramcalc import _yaml
+
+        out[key] = _yaml.load(text, f"{label}: override {key}")
+    return out
+
+
+def load(spec: str, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Read, parse and validate one config named as on the command line.
+
+    `spec` may carry overrides after colons (``llama-2-70b:kv_heads=8``); `overrides` are more
+    ``KEY=VALUE`` strings (``--set``), applied after them.
+    """
+    base, pairs = split_spec(spec)
+    data, source = load_mapping(base)
+    changes = parse_overrides([*pairs, *overrides], source.label)
+    if changes:
+        data = {**data, **changes}
+        if "name" not in changes:
+            shown = ", ".join(f"{k}={_show(v)}" for k, v in changes.items())
+            data["name"] = f"{data.get('name', source.name)} [{shown}]"
+    try:
+        return parse_config(data, source.label, source.name)
+    except ConfigError as exc:
+        raise ConfigError([
+            Problem(p.source, f"{p.field} (override)", p.message) if p.field in changes else p
+            for p in exc.problems
+        ]) from None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)

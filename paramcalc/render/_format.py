@@ -83,3 +83,48 @@ def summary_rows(report: Report) -> list[tuple[str, str]]:
         ("6ND", sci(f.six_nd)),
     ]
     return rows
+
+
+def bar(fraction: float, width: int = 12) -> str:
+    """A proportional bar: '████········' for 1/3."""
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "█" * filled + "·" * (width - filled)
+
+
+def row_value(group: str, key: str, value: int | None) -> str:
+    """A compare cell, in the unit its row is measured in."""
+    if value is None:
+        return ""
+    if group == "memory":
+        return size(value)
+    if key == "flops.training_tokens":
+        return short_count(value)
+    if group == "flops":
+        return sci(value)
+    return count(value)
+
+
+def short_value(group: str, key: str, value: int | None) -> str:
+    """Like row_value, but parameter counts rounded (124M) where space is short."""
+    if value is not None and group in ("components", "totals"):
+        return short_count(value)
+    return row_value(group, key, value)
+
+
+def signed(group: str, key: str, value: int | None) -> str:
+    if value is None:
+        return ""
+    text = row_value(group, key, abs(value))
+    return ("+" if value > 0 else "-" if value < 0 else "") + text
+
+
+def ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.3g}x"
+
+
+def differences(items: tuple[tuple[str, tuple[object, ...]], ...]) -> list[str]:
+    """'kv_heads: 64 | 8' lines: the fields whose values differ between the configs."""
+    def show(v: object) -> str:
+        return "-" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
+
+    return [f"{field}: " + " | ".join(show(v) for v in values) for field, values in items]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 
+from paramcalc.comparison import Comparison, Row
 from paramcalc.engine.memory import memory_by_dtype
 from paramcalc.render._format import DTYPES
 from paramcalc.report import Report
@@ -35,3 +37,35 @@ def render_count(report: Report, detail: bool = False, explain: bool = False) ->
                          report.biases - sum(c.biases for c in embedding), total))
     writer.writerow(_row("active", report.active, "", "", total))
     return out.getvalue()
+
+
+def compare_header(comparison: Comparison) -> list[str]:
+    labels = list(comparison.labels)
+    base = comparison.baseline
+    if len(labels) == 2:
+        return ["row", *labels, "delta", "ratio"]
+    return ["row", *labels, *(f"{labels[i]} / {labels[base]}" for i in range(len(labels)) if i != base)]
+
+
+def compare_cells(comparison: Comparison, row: Row, fmt_ratio: Callable[[float | None], str]) -> list[object]:
+    """The trailing cells of a compare row: delta and ratio (2 configs) or ratios to the baseline."""
+    base = comparison.baseline
+    if len(comparison.labels) == 2:
+        other = 1 - base
+        delta = row.delta(other, base)
+        return ["" if delta is None else delta, fmt_ratio(row.ratio(other, base))]
+    return [fmt_ratio(row.ratio(i, base)) for i in range(len(comparison.labels)) if i != base]
+
+
+def render_compare(comparison: Comparison) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(compare_header(comparison))
+    for row in comparison.rows:
+        values = ["" if v is None else v for v in row.values]
+        writer.writerow([row.key, *values, *compare_cells(comparison, row, _ratio)])
+    return out.getvalue()
+
+
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.6f}"

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from paramcalc.engine.params import BIAS
+from paramcalc.comparison import Comparison
 from paramcalc.report import Report
 
 
@@ -23,3 +24,8 @@ def count_dict(report: Report, explain: bool = False) -> dict[str, Any]:
 
 def render_count(report: Report, detail: bool = False, explain: bool = False) -> str:
     return json.dumps(count_dict(report, explain), indent=2) + "\n"
+
+
+def render_compare(comparison: Comparison) -> str:
+    """A JSON array: element i is exactly what `count --json` prints for config i."""
+    return json.dumps([count_dict(r) for r in comparison.reports], indent=2) + "\n"

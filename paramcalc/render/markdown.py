@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from paramcalc.comparison import COMPONENTS, Comparison
 from paramcalc.engine.memory import memory_by_dtype
 from paramcalc.render._format import (
-    FLOPS_NOTE, UNITS_NOTE, component_formulas, count, share, size, summary_rows,
+    FLOPS_NOTE, UNITS_NOTE, component_formulas, count, differences, ratio, row_value, share, signed,
+    size, summary_rows,
 )
 from paramcalc.report import Report
 
@@ -42,5 +44,25 @@ def render_count(report: Report, detail: bool = False, explain: bool = False) ->
         lines += ["", "#### Where the counts come from", ""]
         for comp in report.components:
             lines.append(f"- `{comp.name}`: " + "; ".join(component_formulas(comp)))
+    lines += ["", f"_{UNITS_NOTE} {FLOPS_NOTE}_"]
+    return "\n".join(lines) + "\n"
+
+
+def render_compare(comparison: Comparison) -> str:
+    from paramcalc.render.csv import compare_cells, compare_header
+
+    lines = ["### Comparison", "", "What differs:", ""]
+    lines += [f"- `{line}`" for line in differences(comparison.differences)] or ["- nothing"]
+    rows = []
+    for row in comparison.rows:
+        cells = [row_value(row.group, row.key, v) for v in row.values]
+        trailing = compare_cells(comparison, row, ratio)
+        if len(comparison.labels) == 2:
+            trailing[0] = signed(row.group, row.key, row.delta(1 - comparison.baseline, comparison.baseline))
+        label = f"**{row.label}**" if row.key == "total" else f"`{row.label}`" if row.group == COMPONENTS else row.label
+        rows.append([label, *cells, *[str(c) for c in trailing]])
+    header = compare_header(comparison)
+    header[0] = ""
+    lines += ["", *_table(header, rows, set(range(1, len(header))))]
     lines += ["", f"_{UNITS_NOTE} {FLOPS_NOTE}_"]
     return "\n".join(lines) + "\n"

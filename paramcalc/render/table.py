@@ -10,13 +10,24 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from paramcalc.comparison import COMPONENTS, Comparison
 from paramcalc.engine.memory import memory_by_dtype
 from paramcalc.render._format import (
-    FLOPS_NOTE, UNITS_NOTE, component_formulas, count, share, size, summary_rows,
+    FLOPS_NOTE, UNITS_NOTE, bar, component_formulas, count, differences, ratio, row_value, share,
+    short_value, signed, size, summary_rows,
 )
 from paramcalc.report import Report
 
-BAR_WIDTH = 12
+PIPE_WIDTH = 140
+
+
+
+def _pipe_width() -> int:
+    """Width when piped: $COLUMNS if set, else wide enough for a three-way comparison."""
+    try:
+        return max(40, int(os.environ.get("COLUMNS", "")))
+    except ValueError:
+        return PIPE_WIDTH
 
 
 def console(file: TextIO | None = None) -> Console:
@@ -24,13 +35,8 @@ def console(file: TextIO | None = None) -> Console:
     out = file or sys.stdout
     tty = out.isatty()
     plain = not tty or "NO_COLOR" in os.environ
-    return Console(file=out, no_color=plain, highlight=False, width=None if tty else 110,
+    return Console(file=out, no_color=plain, highlight=False, markup=False, width=None if tty else _pipe_width(),
                    color_system=None if plain else "auto", emoji=False)
-
-
-def _bar(fraction: float) -> str:
-    filled = round(fraction * BAR_WIDTH)
-    return "█" * filled + "·" * (BAR_WIDTH - filled)
 
 
 def count_table(report: Report, detail: bool = False) -> Table:
@@ -43,7 +49,7 @@ def count_table(report: Report, detail: bool = False) -> Table:
 
     def add(name: str, params: int, weights: int, biases: int, style: str = "") -> None:
         memory = memory_by_dtype(params)
-        cells = [name, count(params), share(params, total), _bar(params / total) if total else "",
+        cells = [name, count(params), share(params, total), bar(params / total) if total else "",
                  count(weights), count(biases), size(memory["fp32"]), size(memory["fp16"])]
         table.add_row(*cells, style=style)
 
@@ -76,4 +82,76 @@ def print_count(report: Report, detail: bool = False, explain: bool = False, fil
             out.print(Text(comp.name, style="bold"), Text("\n  ".join(["", *component_formulas(comp)])))
         out.print()
     out.print(summary_table(report))
+    out.print(Text(f"{UNITS_NOTE} {FLOPS_NOTE}", style="dim"))
+
+
+# Widths that decide between the full table and the transposed one: the row labels, a config's
+# column with two configs ("68,976,648,192 ██····") and with more (also "(0.401x)").
+LABEL_WIDTH = 26
+PAIR_WIDTH = 60  # two columns + delta + ratio
+COLUMN_WIDTH = 30
+
+
+def compare_table(comp: Comparison) -> Table:
+    n = len(comp.labels)
+    table = Table(title="comparison", title_justify="left")
+    table.add_column("")
+    for i, label in enumerate(comp.labels):
+        header = f"{label}\n(baseline)" if n > 2 and i == comp.baseline else label
+        table.add_column(header, justify="right")
+    if n == 2:
+        b, a = 1 - comp.baseline, comp.baseline
+        table.add_column(f"delta ({comp.labels[b]} - {comp.labels[a]})" if len(comp.labels[b]) < 12 else "delta",
+                         justify="right")
+        table.add_column("ratio", justify="right")
+    group = None
+    for row in comp.rows:
+        if group is not None and row.group != group:
+            table.add_section()
+        group = row.group
+        cells = [row.label]
+        for i, value in enumerate(row.values):
+            text = row_value(row.group, row.key, value)
+            if row.group == COMPONENTS and value is not None and n <= 3:
+                text += " " + bar(value / comp.reports[i].total if comp.reports[i].total else 0, 6)
+            relative = row.ratio(i, comp.baseline) if n > 2 and i != comp.baseline else None
+            if relative is not None:
+                text += f" ({ratio(relative)})"
+            cells.append(text)
+        if n == 2:
+            other = 1 - comp.baseline
+            cells += [signed(row.group, row.key, row.delta(other, comp.baseline)),
+                      ratio(row.ratio(other, comp.baseline))]
+        table.add_row(*cells, style="bold" if row.key == "total" else "")
+    return table
+
+
+def transposed_table(comp: Comparison) -> Table:
+    """Too many configs for the terminal's width: one row per config, the key figures as columns,
+    rounded (124.4M) to fit; --format csv or json has every exact figure."""
+    keys = ("total", "non_embedding", "active", "memory.fp16", "flops.forward_per_token", "flops.training_total")
+    rows = {r.key: r for r in comp.rows}
+    table = Table(title="comparison (one row per config; rounded, see --format csv for exact figures)",
+                  title_justify="left")
+    table.add_column("config")
+    for key in keys:
+        table.add_column(rows[key].label, justify="right")
+    table.add_column(f"total / {comp.labels[comp.baseline]}", justify="right")
+    for i, label in enumerate(comp.labels):
+        cells = [label] + [short_value(rows[k].group, k, rows[k].values[i]) for k in keys]
+        cells.append(ratio(rows["total"].ratio(i, comp.baseline)))
+        table.add_row(*cells)
+    return table
+
+
+def print_compare(comp: Comparison, file: TextIO | None = None) -> None:
+    out = console(file)
+    lines = differences(comp.differences)
+    out.print(Text("what differs", style="bold"))
+    for line in lines or ["(nothing: the configs are the same)"]:
+        out.print(Text("  " + line))
+    out.print()
+    n = len(comp.labels)
+    needed = LABEL_WIDTH + (PAIR_WIDTH if n == 2 else COLUMN_WIDTH * n)
+    out.print(compare_table(comp) if needed <= out.width else transposed_table(comp))
     out.print(Text(f"{UNITS_NOTE} {FLOPS_NOTE}", style="dim"))
