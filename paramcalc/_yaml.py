@@ -44,3 +44,8 @@ def load(text: str, label: str) -> Any:
         raise LoadError(label, f"invalid YAML: {exc}") from None
     except RecursionError:
         raise LoadError(label, "invalid YAML: nested too deeply") from None
+
+
+def dump(data: Any) -> str:
+    """Block-style YAML in the order given (safe_dump: plain types only)."""
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)

@@ -38,6 +38,11 @@ class Format(str, Enum):
     markdown = "markdown"
 
 
+class ConvertFormat(str, Enum):
+    yaml = "yaml"
+    json = "json"
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback on an error.")]
@@ -114,6 +119,12 @@ SetOption = Annotated[
     ),
 ]
 
+HeadOption = Annotated[
+    bool,
+    typer.Option("--head", help="Encoders (BERT, RoBERTa, DistilBERT): count the masked-LM model "
+                 "(its head instead of the pooler), as AutoModelForMaskedLM builds it."),
+]
+
 TokensOption = Annotated[
     str | None,
     typer.Option(
@@ -144,6 +155,7 @@ def count(
     ] = False,
     tokens: TokensOption = None,
     set_: SetOption = None,
+    head: HeadOption = False,
     debug: Debug = False,
 ) -> None:
     """Count the parameters of one architecture, component by component.
@@ -159,7 +171,7 @@ def count(
     from paramcalc.engine import analyze
     from paramcalc.loading import load
 
-    report = analyze(load(config, set_ or ()), tokens=_tokens(tokens))
+    report = analyze(load(config, set_ or (), head), tokens=_tokens(tokens))
     fmt = Format.json if json_ else format
     if fmt is Format.table:
         from paramcalc.render.table import print_count
@@ -201,6 +213,7 @@ def compare(
     ] = None,
     set_: SetOption = None,
     tokens: TokensOption = None,
+    head: HeadOption = False,
     debug: Debug = False,
 ) -> None:
     """Compare configs side by side: components, totals, memory and FLOPs, with deltas and ratios.
@@ -225,7 +238,7 @@ def compare(
     reports, problems = [], []
     for spec in configs:  # validate every argument before printing anything
         try:
-            reports.append(analyze(load(spec, set_ or ()), tokens=tokens_n))
+            reports.append(analyze(load(spec, set_ or (), head), tokens=tokens_n))
         except ParamcalcError as exc:
             problems += exc.lines()
     if problems:
@@ -252,6 +265,45 @@ def _baseline_index(choice: str | None, specs: list[str], names: list[str]) -> i
         return int(choice) - 1
     raise typer.BadParameter(f"'{choice}' is not one of the configs nor a position 1..{len(specs)}",
                              param_hint="--baseline")
+
+
+@app.command()
+@handle_errors
+def convert(
+    config: Annotated[
+        str,
+        typer.Argument(help="A HuggingFace config.json (or its folder); also any config count accepts.",
+                       show_default=False),
+    ],
+    format: Annotated[
+        ConvertFormat, typer.Option("--format", "-f", help="yaml (default) or json.")
+    ] = ConvertFormat.yaml,
+    json_: JsonFlag = False,
+    set_: SetOption = None,
+    head: HeadOption = False,
+    debug: Debug = False,
+) -> None:
+    """Print the paramcalc config equivalent to a HuggingFace config.json.
+
+    Every field the count needs is written out, so 'paramcalc count' gives the same total from
+    the YAML as from the config.json. Also flattens a YAML config's extends: chain and overrides.
+    """
+    from paramcalc.config import parse_config
+    from paramcalc.engine import analyze
+    from paramcalc.loading import load_fields
+
+    fields, source, _ = load_fields(config, set_ or (), head)
+    total = analyze(parse_config(fields, source.label, source.name)).total
+    fields.pop("extends", None)  # flattened: every inherited field is written out
+    if json_ or format is ConvertFormat.json:
+        import json
+
+        emit(json.dumps(fields, indent=2) + "\n")
+        return
+    from paramcalc import _yaml
+
+    header = f"# paramcalc config converted from {source.label}\n# paramcalc count: {total:,} parameters\n"
+    emit(header + _yaml.dump(fields))
 
 
 @app.command()

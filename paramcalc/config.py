@@ -28,6 +28,7 @@ TRANSFORMERS = (DECODER, ENCODER, ENCODER_DECODER)
 # activation -> number of d_model x d_ff matrices in one feed-forward block
 ACTIVATIONS = {"gelu": 2, "relu": 2, "silu": 2, "swiglu": 3, "geglu": 3, "reglu": 3}
 NORMS = ("layernorm", "rmsnorm", "nonparametric")
+QK_NORMS = ("none", "head", "full")
 POSITIONS = ("learned", "rotary", "alibi", "sinusoidal", "none", "relative", "xl")
 
 REQUIRED = object()  # marker: the field has no default
@@ -174,6 +175,86 @@ FIELDS: dict[str, Field] = {
             minimum=0,
         ),
         Field(
+            "embedding_dim",
+            "int",
+            "width of the token embedding when it differs from d_model (OPT-350m: 512); adds "
+            "project_in and project_out, embedding_dim x d_model each, no bias",
+            derived="d_model",
+        ),
+        Field(
+            "qk_norm",
+            "enum",
+            "norms on queries and keys: head = a head_dim gain each for q and k (Qwen3), full = "
+            "heads*head_dim for q and kv_heads*head_dim for k (OLMo-2, StableLM)",
+            default="none",
+            choices=QK_NORMS,
+        ),
+        Field(
+            "qk_norm_bias",
+            "bool",
+            "the q and k norms also have a shift (Phi with qk_layernorm)",
+            default=False,
+        ),
+        Field(
+            "expert_d_ff",
+            "int",
+            "mixture of experts: inner size of one routed expert",
+            derived="d_ff",
+        ),
+        Field(
+            "dense_layers",
+            "int",
+            "mixture of experts: blocks with a dense feed-forward of d_ff instead of experts "
+            "(DeepSeek-V3: the first 3)",
+            default=0,
+            minimum=0,
+        ),
+        Field(
+            "shared_expert_d_ff",
+            "int",
+            "mixture of experts: inner size of the always-active shared expert feed-forward "
+            "(DeepSeek: shared experts x their size; Qwen2-MoE: 5632); 0 = none",
+            default=0,
+            minimum=0,
+        ),
+        Field(
+            "shared_expert_gate",
+            "bool",
+            "a d_model x 1 sigmoid gate on the shared expert (Qwen2-MoE)",
+            default=False,
+        ),
+        Field(
+            "kv_lora_rank",
+            "int",
+            "multi-head latent attention (DeepSeek-V2/V3): width of the compressed key/value "
+            "latent; 0 = ordinary attention",
+            default=0,
+            minimum=0,
+        ),
+        Field(
+            "q_lora_rank",
+            "int",
+            "MLA: width of the compressed query latent; 0 = queries projected directly",
+            default=0,
+            minimum=0,
+        ),
+        Field(
+            "rope_head_dim",
+            "int",
+            "MLA: rotary part of each query/key head, on top of head_dim (DeepSeek: 64)",
+            default=0,
+            minimum=0,
+        ),
+        Field("v_head_dim", "int", "MLA: size of each value head", derived="head_dim"),
+        Field(
+            "mlm_head",
+            "bool",
+            "encoder only: the masked-LM head (a d_model x d_model transform with bias, a norm, and a "
+            "vocab bias on the output layer tied to the embedding); the pooler is then usually off",
+            default=False,
+            only=(ENCODER,),
+        ),
+        Field(
             "layer_sizes",
             "sizes",
             "mlp only: widths from input to output, e.g. [2, 2, 1]",
@@ -226,16 +307,59 @@ class Config:
     embedding_norm: bool = False
     final_norm: bool = True
     norms_per_layer: int = 2
+    embedding_dim: int = 0
+    qk_norm: str = "none"
+    qk_norm_bias: bool = False
+    expert_d_ff: int = 0
+    dense_layers: int = 0
+    shared_expert_d_ff: int = 0
+    shared_expert_gate: bool = False
+    kv_lora_rank: int = 0
+    q_lora_rank: int = 0
+    rope_head_dim: int = 0
+    v_head_dim: int = 0
+    mlm_head: bool = False
     layer_sizes: tuple[int, ...] = ()
     tokens: int | None = None
 
+    @property
+    def is_moe(self) -> bool:
+        return self.experts > 1
+
+    @property
+    def is_mla(self) -> bool:
+        return self.kv_lora_rank > 0
+
+    @property
+    def moe_layers(self) -> int:
+        return self.layers - self.dense_layers if self.is_moe else 0
+
+    @property
+    def qk_head_dim(self) -> int:
+        """Per-head size of the query-key product (MLA adds the rotary part)."""
+        return self.head_dim + self.rope_head_dim
+
+    @property
+    def has_lm_head(self) -> bool:
+        return self.architecture in (DECODER, ENCODER_DECODER) or self.mlm_head
+
     def to_dict(self) -> dict[str, Any]:
         """The fields that apply to this architecture, defaults filled in."""
+        hidden = set()
+        if not self.is_moe:
+            hidden |= _MOE_FIELDS
+        if not self.is_mla:
+            hidden |= _MLA_FIELDS
         return {
             name: (list(value) if isinstance(value, tuple) else value)
             for name, value in dataclasses.asdict(self).items()
-            if self.architecture in FIELDS[name].only
+            if self.architecture in FIELDS[name].only and name not in hidden
         }
+
+
+# Fields that mean nothing unless the model has experts, or multi-head latent attention.
+_MOE_FIELDS = frozenset({"experts_per_token", "expert_d_ff", "dense_layers", "shared_expert_d_ff", "shared_expert_gate"})
+_MLA_FIELDS = frozenset({"q_lora_rank", "rope_head_dim", "v_head_dim"})
 
 
 _COUNT_SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, "t": 10**12}
@@ -399,6 +523,24 @@ def parse_config(raw: Mapping[str, Any], source: str = "<config>", name: str | N
     per_token = given("experts_per_token", 1)
     if per_token > experts:
         problem("experts_per_token", f"{per_token} is more than experts {experts}")
+    layers_n = values.get("layers", 0)
+    dense = given("dense_layers", 0)
+    if "dense_layers" in values and experts == 1:
+        problem("dense_layers", "applies only to a mixture of experts (experts > 1)")
+    elif layers_n and dense > layers_n:
+        problem("dense_layers", f"{dense} is more than layers {layers_n}")
+    for key in ("expert_d_ff", "shared_expert_d_ff", "shared_expert_gate"):
+        if key in values and experts == 1:
+            problem(key, "applies only to a mixture of experts (experts > 1)")
+    if values.get("qk_norm_bias") and given("qk_norm", "none") == "none":
+        problem("qk_norm_bias", "needs qk_norm (head or full)")
+    if values.get("shared_expert_gate") and not values.get("shared_expert_d_ff"):
+        problem("shared_expert_gate", "needs a shared expert (shared_expert_d_ff > 0)")
+    for key in ("q_lora_rank", "rope_head_dim", "v_head_dim"):
+        if values.get(key) and not values.get("kv_lora_rank"):
+            problem(key, "applies only to multi-head latent attention (kv_lora_rank > 0)")
+    if values.get("kv_lora_rank") and arch != DECODER:
+        problem("kv_lora_rank", "multi-head latent attention is supported for decoders only")
     position = given("position", "learned")
     if position == "relative" and arch == ENCODER:
         problem("position", "'relative' (T5 buckets) applies to decoder and encoder-decoder stacks")
@@ -441,5 +583,17 @@ def parse_config(raw: Mapping[str, Any], source: str = "<config>", name: str | N
         embedding_norm=given("embedding_norm", encoder),
         final_norm=given("final_norm", not encoder),
         norms_per_layer=given("norms_per_layer", 2),
+        embedding_dim=given("embedding_dim", d_model),
+        qk_norm=given("qk_norm", "none"),
+        qk_norm_bias=given("qk_norm_bias", False),
+        expert_d_ff=given("expert_d_ff", given("d_ff", 4 * d_model)) if experts > 1 else 0,
+        dense_layers=given("dense_layers", 0),
+        shared_expert_d_ff=given("shared_expert_d_ff", 0),
+        shared_expert_gate=given("shared_expert_gate", False),
+        kv_lora_rank=given("kv_lora_rank", 0),
+        q_lora_rank=given("q_lora_rank", 0),
+        rope_head_dim=given("rope_head_dim", 0),
+        v_head_dim=given("v_head_dim", given("head_dim", d_model // heads)) if values.get("kv_lora_rank") else 0,
+        mlm_head=given("mlm_head", False),
         tokens=values.get("tokens"),
     )

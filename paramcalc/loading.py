@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from paramcalc.config import Config, parse_config
-from paramcalc.errors import ConfigError, LoadError, Problem
+from paramcalc.errors import ConfigError, LoadError, Problem, UsageError
 
 MAX_BYTES = 4 * 1024 * 1024  # real configs are a few kB; refuse anything silly before parsing
 STDIN = "-"
@@ -141,6 +141,10 @@ def _mapping(source: Source) -> dict[str, Any]:
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
         raise LoadError(source.label, f"must be a mapping of fields (key: value lines), not {kind}")
+    if "model_type" in data:  # a HuggingFace config.json: detected by content, not by name
+        from paramcalc.hf import convert
+
+        return convert(data, source.label, source.name)
     return data
 
 
@@ -221,12 +225,13 @@ def parse_overrides(pairs: list[str], label: str) -> dict[str, Any]:
     return out
 
 
-def load(spec: str, overrides: list[str] | tuple[str, ...] = ()) -> Config:
-    """Read, parse and validate one config named as on the command line.
-
-    `spec` may carry overrides after colons (``llama-2-70b:kv_heads=8``); `overrides` are more
-    ``KEY=VALUE`` strings (``--set``), applied after them.
-    """
+def load_fields(
+    spec: str, overrides: list[str] | tuple[str, ...] = (), head: bool = False
+) -> tuple[dict[str, Any], Source, dict[str, Any]]:
+    """The fields of a config as typed on the command line, before validation: the file or
+    preset (a HuggingFace config converted, `extends:` resolved), then overrides after colons
+    (``llama-2-70b:kv_heads=8``), then `overrides` (``--set``), then the masked-LM head if
+    `head`. Returns (fields, source, the overridden fields)."""
     base, pairs = split_spec(spec)
     data, source = load_mapping(base)
     changes = parse_overrides([*pairs, *overrides], source.label)
@@ -235,6 +240,17 @@ def load(spec: str, overrides: list[str] | tuple[str, ...] = ()) -> Config:
         if "name" not in changes:
             shown = ", ".join(f"{k}={_show(v)}" for k, v in changes.items())
             data["name"] = f"{data.get('name', source.name)} [{shown}]"
+    if head:
+        if data.get("architecture") != "encoder":
+            raise UsageError(f"{source.label}: --head: only encoders (BERT, RoBERTa, DistilBERT) have a "
+                             "masked-LM head; decoders already count their output head")
+        data = {**data, "mlm_head": True, "pooler": False, "name": f"{data.get('name', source.name)} (masked LM)"}
+    return data, source, changes
+
+
+def load(spec: str, overrides: list[str] | tuple[str, ...] = (), head: bool = False) -> Config:
+    """Read, parse and validate one config named as on the command line (see load_fields)."""
+    data, source, changes = load_fields(spec, overrides, head)
     try:
         return parse_config(data, source.label, source.name)
     except ConfigError as exc:

@@ -14,6 +14,9 @@ REQUIRED_PRESETS = {
     "gpt3-175b", "gpt3", "gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "bert-base", "bert-large",
     "t5-small", "t5-base", "pythia-160m", "pythia-1.4b", "llama-2-7b", "llama-2-13b", "llama-2-70b",
     "llama-3-8b", "mistral-7b", "mixtral-8x7b", "chinchilla-70b", "mlp-2-2-1", "mlp-2-3-1",
+    # the modern models of the config.json issue
+    "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "qwen2.5-7b", "qwen3-30b-a3b", "gemma-2-9b",
+    "phi-3-mini", "deepseek-v3", "mixtral-8x22b", "falcon-40b", "bloom", "opt-66b",
 }
 
 

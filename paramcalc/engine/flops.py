@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from paramcalc.config import ENCODER, ENCODER_DECODER, MLP, Config
+from paramcalc.config import ENCODER_DECODER, MLP, Config
 from paramcalc.engine.params import Component
 
 CHINCHILLA_TOKENS_PER_PARAM = 20  # Hoffmann et al. 2022: compute-optimal D ~ 20 N
@@ -46,21 +46,25 @@ def matmul_weights_per_token(comps: list[Component], config: Config) -> int:
             if term.matmul:
                 count = term.count
                 total += count // config.experts * config.experts_per_token if term.routed else count
-    has_head = config.architecture not in (ENCODER, MLP)
-    if has_head and config.tie_embeddings:  # the tied head still does a d_model x vocab matmul
-        total += config.d_model * config.vocab
+    if config.has_lm_head and config.tie_embeddings:  # a tied head still does its matmul
+        total += config.embedding_dim * config.vocab
     return total
 
 
 def attention_products_per_token(config: Config) -> int:
-    """QK^T and AV: 2 FLOPs x context x heads x head_dim each, per attention layer."""
+    """QK^T and AV: 2 FLOPs x context x heads x head_dim each, per attention layer.
+
+    With multi-head latent attention the query-key width is head_dim + rope_head_dim and the
+    value width v_head_dim; otherwise both are head_dim, giving 2 x 2 x context x heads x head_dim.
+    """
     if config.architecture == MLP:
         return 0
     if config.architecture == ENCODER_DECODER:
         attention_layers = config.encoder_layers + 2 * config.decoder_layers  # self + cross
     else:
         attention_layers = config.layers
-    return 2 * 2 * attention_layers * config.context * config.heads * config.head_dim
+    v_dim = config.v_head_dim if config.is_mla else config.head_dim
+    return 2 * attention_layers * config.context * config.heads * (config.qk_head_dim + v_dim)
 
 
 def estimate(comps: list[Component], config: Config, active: int, total: int, tokens: int | None) -> Flops:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from paramcalc.config import ACTIVATIONS, ENCODER, ENCODER_DECODER, MLP, Config
+from paramcalc.config import ACTIVATIONS, ENCODER_DECODER, MLP, Config
 
 # Component names: constants, not strings typed in three places.
 TOKEN_EMBEDDING = "token_embedding"
@@ -28,6 +28,9 @@ NORMS = "norms"
 OUTPUT_HEAD = "output_head"
 POOLER = "pooler"
 RELATIVE_POSITION = "relative_position"
+EMBEDDING_PROJECTION = "embedding_projection"
+SHARED_EXPERT = "shared_expert"
+MLM_TRANSFORM = "mlm_transform"
 
 # Components left out of Kaplan et al. 2020's non-embedding count (Section 2.1): token and
 # position embeddings (and token types), and an untied output head.
@@ -90,11 +93,13 @@ def _linear(
     return terms
 
 
-def _norm(part: str, config: Config, repeat: tuple[tuple[str, int], ...]) -> list[Term]:
-    """LayerNorm: gain + shift of d_model each; RMSNorm: gain only; nonparametric: nothing."""
+def _norm(
+    part: str, config: Config, repeat: tuple[tuple[str, int], ...], width: tuple[str, int] | None = None
+) -> list[Term]:
+    """LayerNorm: gain + shift of `width` (d_model) each; RMSNorm: gain only; nonparametric: nothing."""
     if config.norm == "nonparametric":
         return []
-    d = ("d_model", config.d_model)
+    d = width or ("d_model", config.d_model)
     terms = [Term(part, WEIGHT, (*repeat, d))]
     if config.norm == "layernorm":
         terms.append(Term(part, BIAS, (*repeat, d)))
@@ -103,20 +108,64 @@ def _norm(part: str, config: Config, repeat: tuple[tuple[str, int], ...]) -> lis
 
 def _attention(config: Config, layers: tuple[str, int]) -> list[Term]:
     """q, k, v, o. q and o are d_model x heads*head_dim; k and v are d_model x kv_heads*head_dim."""
+    if config.is_mla:
+        return _latent_attention(config, layers)
     d = ("d_model", config.d_model)
     q_dim = ("heads*head_dim", config.heads * config.head_dim)
     kv_dim = ("kv_heads*head_dim", config.kv_heads * config.head_dim)
-    return [
+    terms = [
         *_linear("q", (layers,), d, q_dim, config.qkv_bias),
         *_linear("k", (layers,), d, kv_dim, config.qkv_bias),
         *_linear("v", (layers,), d, kv_dim, config.qkv_bias),
         *_linear("o", (layers,), q_dim, d, config.out_bias),
     ]
+    if config.qk_norm != "none":
+        # head: one head_dim gain shared by all heads (Qwen3); full: a gain per channel of q
+        # and of k (OLMo-2, StableLM). With qk_norm_bias each also has a shift (Phi).
+        head = ("head_dim", config.head_dim)
+        q_width, k_width = (head, head) if config.qk_norm == "head" else (q_dim, kv_dim)
+        for part, width in (("q_norm", q_width), ("k_norm", k_width)):
+            terms.append(Term(part, WEIGHT, (layers, width)))
+            if config.qk_norm_bias:
+                terms.append(Term(part, BIAS, (layers, width)))
+    return terms
 
 
-def _feed_forward(config: Config, repeat: tuple[tuple[str, int], ...], routed: bool) -> list[Term]:
+def _latent_attention(config: Config, layers: tuple[str, int]) -> list[Term]:
+    """Multi-head latent attention (DeepSeek-V2, Section 2.1): queries through an optional
+    low-rank latent, keys and values through a shared kv_lora_rank latent plus a rotary key.
+
+    q_a: d_model x q_lora_rank, a norm, q_b: q_lora_rank x heads*(head_dim + rope_head_dim)
+    (or q: d_model x heads*(head_dim + rope_head_dim)); kv_a: d_model x (kv_lora_rank +
+    rope_head_dim), a norm, kv_b: kv_lora_rank x heads*(head_dim + v_head_dim);
+    o: heads*v_head_dim x d_model. Only q_a, kv_a and o take the attention bias.
+    """
+    d = ("d_model", config.d_model)
+    q_out = ("heads*(head_dim+rope_head_dim)", config.heads * config.qk_head_dim)
+    terms: list[Term] = []
+    if config.q_lora_rank:
+        q_rank = ("q_lora_rank", config.q_lora_rank)
+        terms += _linear("q_a", (layers,), d, q_rank, config.qkv_bias)
+        terms += _norm("q_a_norm", config, (layers,), q_rank)
+        terms += _linear("q_b", (layers,), q_rank, q_out, False)
+    else:
+        terms += _linear("q", (layers,), d, q_out, False)
+    kv_rank = ("kv_lora_rank", config.kv_lora_rank)
+    kv_a_out = ("kv_lora_rank+rope_head_dim", config.kv_lora_rank + config.rope_head_dim)
+    terms += _linear("kv_a", (layers,), d, kv_a_out, config.qkv_bias)
+    terms += _norm("kv_a_norm", config, (layers,), kv_rank)
+    kv_b_out = ("heads*(head_dim+v_head_dim)", config.heads * (config.head_dim + config.v_head_dim))
+    terms += _linear("kv_b", (layers,), kv_rank, kv_b_out, False)
+    terms += _linear("o", (layers,), ("heads*v_head_dim", config.heads * config.v_head_dim), d, config.out_bias)
+    return terms
+
+
+def _feed_forward(
+    config: Config, repeat: tuple[tuple[str, int], ...], routed: bool = False, ff: tuple[str, int] | None = None
+) -> list[Term]:
     """up (and gate, for gated activations): d_model x d_ff; down: d_ff x d_model."""
-    d, ff = ("d_model", config.d_model), ("d_ff", config.d_ff)
+    d = ("d_model", config.d_model)
+    ff = ff or ("d_ff", config.d_ff)
     terms = _linear("up", repeat, d, ff, config.ffn_bias, routed)
     if ACTIVATIONS[config.activation] == 3:  # GLU variants, Shazeer 2020
         terms += _linear("gate", repeat, d, ff, config.ffn_bias, routed)
@@ -131,18 +180,37 @@ def _block(config: Config, prefix: str, n_layers: int, cross: bool) -> list[Comp
         out.append(_xl_position(config, layers, prefix))
     if cross:  # decoder of an encoder-decoder: attends to the encoder's output, same shapes
         out.append(Component(prefix + CROSS_ATTENTION, tuple(_attention(config, layers))))
-    if config.experts > 1:
-        experts = ("experts", config.experts)
-        router = _linear("router", (layers,), ("d_model", config.d_model), experts, False)
-        out.append(Component(prefix + ROUTER, tuple(router)))
-        out.append(Component(prefix + EXPERTS, tuple(_feed_forward(config, (layers, experts), True))))
+    if config.is_moe:
+        out += _mixture(config, prefix)
     else:
-        out.append(Component(prefix + FEED_FORWARD, tuple(_feed_forward(config, (layers,), False))))
+        out.append(Component(prefix + FEED_FORWARD, tuple(_feed_forward(config, (layers,)))))
     per_layer = ("norms_per_layer", config.norms_per_layer + (1 if cross else 0))
     norms = _norm("per_layer", config, (layers, per_layer)) if per_layer[1] else []
     if config.final_norm:
         norms += _norm("final", config, ())
     out.append(Component(prefix + NORMS, tuple(norms)))
+    return out
+
+
+def _mixture(config: Config, prefix: str) -> list[Component]:
+    """A mixture of experts (Shazeer et al. 2017; Mixtral; DeepSeekMoE): in each MoE block a
+    router d_model x experts (no bias) and `experts` feed-forwards of expert_d_ff, of which
+    experts_per_token run per token; optionally a shared expert that always runs (and its
+    d_model x 1 gate); the first `dense_layers` blocks keep a dense feed-forward of d_ff."""
+    out = []
+    if config.dense_layers:
+        dense = _feed_forward(config, (("dense_layers", config.dense_layers),))
+        out.append(Component(prefix + FEED_FORWARD, tuple(dense)))
+    moe_layers = ("moe_layers", config.moe_layers) if config.dense_layers else ("layers", config.layers)
+    d, experts = ("d_model", config.d_model), ("experts", config.experts)
+    out.append(Component(prefix + ROUTER, tuple(_linear("router", (moe_layers,), d, experts, False))))
+    expert_ff = ("expert_d_ff", config.expert_d_ff)
+    out.append(Component(prefix + EXPERTS, tuple(_feed_forward(config, (moe_layers, experts), True, expert_ff))))
+    if config.shared_expert_d_ff:
+        shared = _feed_forward(config, (moe_layers,), False, ("shared_expert_d_ff", config.shared_expert_d_ff))
+        if config.shared_expert_gate:
+            shared += _linear("shared_gate", (moe_layers,), d, ("1", 1), False)
+        out.append(Component(prefix + SHARED_EXPERT, tuple(shared)))
     return out
 
 
@@ -182,7 +250,8 @@ def components(config: Config) -> list[Component]:
         return _mlp(config)
     d = ("d_model", config.d_model)
     vocab = ("vocab", config.vocab)
-    out = [Component(TOKEN_EMBEDDING, (Term("token", WEIGHT, (vocab, d)),))]
+    e = ("embedding_dim", config.embedding_dim) if config.embedding_dim != config.d_model else d
+    out = [Component(TOKEN_EMBEDDING, (Term("token", WEIGHT, (vocab, e)),))]
     if config.position == "learned":
         rows = ("context", config.context)
         if config.position_offset:
@@ -192,6 +261,9 @@ def components(config: Config) -> list[Component]:
         out.append(Component(TYPE_EMBEDDING, (Term("type", WEIGHT, (("type_vocab", config.type_vocab), d)),)))
     if config.embedding_norm:
         out.append(Component(EMBEDDING_NORM, tuple(_norm("embedding", config, ()))))
+    if e is not d:  # OPT-350m: embeddings narrower than the model, projected in and out, no bias
+        projections = _linear("project_in", (), e, d, False) + _linear("project_out", (), d, e, False)
+        out.append(Component(EMBEDDING_PROJECTION, tuple(projections)))
 
     if config.architecture == ENCODER_DECODER:
         for prefix, n_layers, cross in (
@@ -206,11 +278,14 @@ def components(config: Config) -> list[Component]:
             out.append(_relative_table(config, ""))
         out += _block(config, "", config.layers, False)
 
-    if config.architecture != ENCODER:
+    if config.mlm_head:  # BERT's masked-LM transform: dense d_model -> d_model with bias, a norm
+        transform = _linear("dense", (), d, d, True) + _norm("norm", config, ())
+        out.append(Component(MLM_TRANSFORM, tuple(transform)))
+    if config.has_lm_head:
         head: list[Term] = []
-        if not config.tie_embeddings:  # lm_head: d_model -> vocab, no bias unless head_bias
-            head.append(Term("head", WEIGHT, (d, vocab), matmul=True))
-        if config.head_bias:
+        if not config.tie_embeddings:  # lm_head: embedding_dim -> vocab, no bias unless head_bias
+            head.append(Term("head", WEIGHT, (e, vocab), matmul=True))
+        if config.head_bias or config.mlm_head:
             head.append(Term("head", BIAS, (vocab,)))
         out.append(Component(OUTPUT_HEAD, tuple(head)))
     if config.pooler:  # BERT's pooler: dense d_model -> d_model with bias, on the first token

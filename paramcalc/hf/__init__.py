@@ -1,0 +1,99 @@
+"""HuggingFace config.json -> paramcalc fields, for the model types in :data:`FAMILIES`.
+
+Detection is by content: a mapping with a ``model_type`` key is a HuggingFace config. The
+result is a mapping of paramcalc fields that :func:`paramcalc.config.parse_config` validates,
+and whose count equals ``sum(p.numel() for p in model.parameters())`` of the model transformers
+builds from the same config (``AutoModelForCausalLM`` for decoders, ``AutoModelForSeq2SeqLM``
+for T5, ``AutoModel`` for encoders). A key the config omits takes transformers' default for
+that model type; only the sizes that define a model (layers, width, heads, vocabulary) are
+required.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from paramcalc.errors import ConfigError, LoadError, Problem
+
+
+class Keys:
+    """Reads one HF config: aliases, transformers' defaults, and every missing key at once."""
+
+    def __init__(self, raw: Mapping[str, Any], label: str) -> None:
+        self.raw = raw
+        self.label = label
+        self.problems: list[Problem] = []
+
+    def _value(self, names: tuple[str, ...]) -> Any:
+        for name in names:
+            if self.raw.get(name) is not None:
+                return self.raw[name]
+        return None
+
+    def size(self, *names: str, default: int | None = None) -> int:
+        """A positive whole number under the first of `names` present; required without a default."""
+        value = self._value(names)
+        if value is None:
+            if default is None:
+                self.problems.append(Problem(self.label, names[0], f"is required for model_type '{self.model_type}'"))
+                return 1
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.problems.append(Problem(self.label, names[0], f"must be a whole number, not {value!r}"))
+            return 1
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.raw.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.problems.append(Problem(self.label, name, f"must be true or false, not {value!r}"))
+            return default
+        return value
+
+    def text(self, name: str, default: str) -> str:
+        value = self.raw.get(name)
+        return value if isinstance(value, str) else default
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self.raw.get(name)
+        return default if value is None else value
+
+    @property
+    def model_type(self) -> str:
+        return str(self.raw.get("model_type"))
+
+
+Family = Callable[[Keys], dict[str, Any]]
+
+
+def is_hf_config(data: Mapping[str, Any]) -> bool:
+    return "model_type" in data
+
+
+def supported() -> list[str]:
+    from paramcalc.hf.families import FAMILIES
+
+    return sorted(FAMILIES)
+
+
+def convert(raw: Mapping[str, Any], label: str, name: str) -> dict[str, Any]:
+    """paramcalc fields equivalent to a HuggingFace config (raises LoadError / ConfigError)."""
+    from paramcalc.hf.families import FAMILIES
+
+    model_type = raw.get("model_type")
+    family = FAMILIES.get(model_type) if isinstance(model_type, str) else None
+    if family is None:
+        raise LoadError(
+            label, f"model_type {model_type!r} is not supported; supported: {', '.join(supported())}"
+        )
+    keys = Keys(raw, label)
+    fields = family(keys)
+    if keys.problems:
+        raise ConfigError(keys.problems)
+    named = raw.get("_name_or_path")
+    head = {"name": named if isinstance(named, str) and named else name,
+            "source": f"HuggingFace config.json, model_type {model_type}"}
+    return {**head, **fields}
