@@ -66,6 +66,16 @@ def measure(cmd: list[str], runs: int) -> tuple[float, float]:
     return statistics.median(times), max(peaks)
 
 
+def compile_package() -> None:
+    """Byte-compile paramcalc, as `pip install` does: with PYTHONDONTWRITEBYTECODE set (or a
+    source checkout never run), every call would otherwise compile the modules anew."""
+    import compileall
+
+    import paramcalc
+
+    compileall.compile_dir(str(Path(paramcalc.__file__).parent), quiet=1)
+
+
 def paramcalc_cmd() -> list[str]:
     script = Path(sys.executable).with_name("paramcalc")
     return [str(script)] if script.exists() else [sys.executable, "-m", "paramcalc"]
@@ -77,6 +87,7 @@ def main() -> None:
     args = parser.parse_args()
     import typer
 
+    compile_package()
     tmp = Path(tempfile.mkdtemp())
     try:
         (tmp / "floor_json.py").write_text(FLOOR_JSON)

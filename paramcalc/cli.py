@@ -314,7 +314,8 @@ def presets(json_: JsonFlag = False, debug: Debug = False) -> None:
     Any preset name works wherever a config is expected: 'paramcalc count llama-2-7b'.
     """
     from paramcalc.engine import analyze
-    from paramcalc.loading import load, preset_names
+    from paramcalc.loading import load
+    from paramcalc.presets import preset_names
 
     rows = []
     for name in preset_names():

@@ -5,7 +5,7 @@ Pure: the renderers format what this module computes; nothing here is re-parsed 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from paramcalc.engine.memory import DTYPE_BITS
 from paramcalc.report import Report
@@ -19,8 +19,7 @@ FLOPS = "flops"
 _DESCRIPTIVE = ("name", "source", "extends")
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     key: str  # stable id: "attention", "total", "memory.fp16", "flops.forward_per_token"
     label: str
     group: str
@@ -35,8 +34,7 @@ class Row:
         return None if a is None or b is None or a == 0 else b / a
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(NamedTuple):
     reports: tuple[Report, ...]
     labels: tuple[str, ...]
     baseline: int

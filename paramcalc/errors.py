@@ -7,7 +7,7 @@ an exit code (httpie's ``ExitStatus`` habit). Library users catch the same class
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class ExitStatus(enum.IntEnum):
@@ -27,8 +27,7 @@ class ParamcalcError(Exception):
         return [str(self)]
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with a config: where, which field, what."""
 
     source: str

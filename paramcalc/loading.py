@@ -10,44 +10,32 @@ from __future__ import annotations
 import difflib
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from paramcalc.config import Config, parse_config
 from paramcalc.errors import ConfigError, LoadError, Problem, UsageError
+from paramcalc.presets import indexed_fields, preset_names, preset_path
 
 MAX_BYTES = 4 * 1024 * 1024  # real configs are a few kB; refuse anything silly before parsing
 STDIN = "-"
 
 
-def presets_dir() -> Path:
-    """Bundled presets: inside the installed package, or ./configs of a source checkout."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "configs"
-    return packaged if packaged.is_dir() else here.parent / "configs"
-
-
-def preset_names() -> list[str]:
-    return sorted(p.stem for p in presets_dir().glob("*.yaml"))
-
-
-def _preset_path(spec: str) -> Path | None:
-    name = spec[:-5] if spec.endswith(".yaml") else spec[:-4] if spec.endswith(".yml") else spec
-    if not name or "/" in name or "\\" in name or name.startswith("."):
-        return None
-    path = presets_dir() / f"{name}.yaml"
-    return path if path.is_file() else None
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a config came from: its label in messages, its default name, its text."""
+class Source(NamedTuple):
+    """Where a config came from: its label in messages, its default name, its text (or, for a
+    bundled preset found in the index, its fields already parsed)."""
 
     label: str
     name: str
     text: str
     path: Path | None = None
+    fields: dict[str, Any] | None = None
+
+
+def _preset_source(label: str, path: Path) -> Source:
+    data = _read_bytes(path, label)
+    fields = indexed_fields(path, data)
+    return Source(label, path.stem, "" if fields is not None else _decode(data, label), path, fields)
 
 
 def read_source(spec: str) -> Source:
@@ -62,11 +50,10 @@ def read_source(spec: str) -> Source:
             raise LoadError(spec, "is a directory without a config.json")
         path = inner
     elif not path.exists():
-        preset = _preset_path(spec)
+        preset = preset_path(spec)
         if preset is None:
             raise LoadError(spec, f"no such file, and no preset of that name{_suggest_preset(spec)}")
-        path = preset
-        return Source(spec, path.stem, _read(path, spec), path)
+        return _preset_source(spec, preset)
     return Source(spec, path.stem if path.name != "config.json" else path.parent.name or "config", _read(path, spec), path)
 
 
@@ -78,6 +65,10 @@ def _suggest_preset(spec: str) -> str:
 
 
 def _read(path: Path, label: str) -> str:
+    return _decode(_read_bytes(path, label), label)
+
+
+def _read_bytes(path: Path, label: str) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -90,7 +81,7 @@ def _read(path: Path, label: str) -> str:
         raise LoadError(label, "is a directory") from None
     except OSError as exc:
         raise LoadError(label, f"cannot be read: {exc.strerror or exc}") from None
-    return _decode(data, label)
+    return data
 
 
 def _decode(data: bytes, label: str) -> str:
@@ -135,6 +126,8 @@ OVERRIDE_SEP = ":"
 
 
 def _mapping(source: Source) -> dict[str, Any]:
+    if source.fields is not None:
+        return source.fields
     data = parse_text(source.text, source.label)
     if data is None:
         raise LoadError(source.label, "is empty (it holds only comments or blank lines)")
@@ -158,9 +151,9 @@ def _parent_source(child: Source, parent: str) -> Source:
     candidate = base / parent
     if candidate.exists():
         return read_source(str(candidate))
-    preset = _preset_path(parent)
+    preset = preset_path(parent)
     if preset is not None:
-        return Source(parent, preset.stem, _read(preset, parent), preset)
+        return _preset_source(parent, preset)
     raise LoadError(child.label, f"extends: '{parent}' is neither a file (next to {child.label}) "
                                  f"nor a preset{_suggest_preset(parent)}")
 

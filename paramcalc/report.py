@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from paramcalc.config import Config
 from paramcalc.engine.flops import Flops
 from paramcalc.engine.params import BIAS, Component
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     config: Config
     components: tuple[Component, ...]
     total: int

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from paramcalc.errors import LoadError
-from paramcalc.loading import MAX_BYTES, load, preset_names, presets_dir
+from paramcalc.loading import MAX_BYTES, load
+from paramcalc.presets import INDEX, build_index, preset_names, presets_dir
 
 REQUIRED_PRESETS = {
     "gpt3-small", "gpt3-medium", "gpt3-large", "gpt3-xl", "gpt3-2.7b", "gpt3-6.7b", "gpt3-13b",
@@ -93,3 +94,24 @@ def test_too_big_refused_before_parsing(tmp_path: Path) -> None:
 def test_directory_with_and_without_config_json(tmp_path: Path) -> None:
     with pytest.raises(LoadError, match="is a directory without a config.json"):
         load(str(tmp_path))
+
+
+def test_preset_index_is_fresh() -> None:
+    # configs/index.json holds the presets already parsed (so `count PRESET --json` needs no
+    # YAML parser). A stale entry falls back to the YAML, so this is about speed, not numbers.
+    import json
+
+    stored = json.loads((presets_dir() / INDEX).read_text())
+    assert stored == build_index(), "configs/index.json is stale: run python -m paramcalc.presets"
+
+
+def test_stale_index_entry_falls_back_to_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import paramcalc.presets as presets
+
+    (tmp_path / "tiny.yaml").write_text("layers: 2\nd_model: 8\nheads: 2\nvocab: 10\ncontext: 4\n")
+    (tmp_path / INDEX).write_text(json.dumps({"tiny.yaml": {"crc32": 1, "fields": {"layers": 99}}}))
+    monkeypatch.setattr(presets, "presets_dir", lambda: tmp_path)
+    monkeypatch.setattr(presets, "_index", None)
+    assert load("tiny").layers == 2

@@ -16,7 +16,7 @@ Conventions (Kaplan et al. 2020, Table 1; Hoffmann et al. 2022, "Chinchilla"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from paramcalc.config import ENCODER_DECODER, MLP, Config
 from paramcalc.engine.params import Component
@@ -28,8 +28,7 @@ TOKENS_FROM_CONFIG = "config"
 TOKENS_FROM_CHINCHILLA = "chinchilla_20x_params"
 
 
-@dataclass(frozen=True, slots=True)
-class Flops:
+class Flops(NamedTuple):
     forward_per_token: int
     training_per_token: int
     training_tokens: int

@@ -10,7 +10,7 @@ transformers): a linear layer ``d_in -> d_out`` holds a ``d_in x d_out`` weight 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from paramcalc.config import ACTIVATIONS, ENCODER_DECODER, MLP, Config
 
@@ -40,8 +40,7 @@ WEIGHT = "weight"
 BIAS = "bias"
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
+class Term(NamedTuple):
     """One family of identical tensors: the product of its factors, e.g. layers x d_model x d_ff.
 
     ``matmul`` marks weights that multiply every token's activations (they count in FLOPs);
@@ -60,8 +59,7 @@ class Term:
         return math.prod(value for _, value in self.factors)
 
 
-@dataclass(frozen=True, slots=True)
-class Component:
+class Component(NamedTuple):
     name: str
     terms: tuple[Term, ...]
 

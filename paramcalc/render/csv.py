@@ -6,10 +6,14 @@ import csv
 import io
 from collections.abc import Callable
 
-from paramcalc.comparison import Comparison, Row
+from typing import TYPE_CHECKING
+
 from paramcalc.engine.memory import memory_by_dtype
 from paramcalc.render._format import DTYPES
-from paramcalc.report import Report
+
+if TYPE_CHECKING:
+    from paramcalc.comparison import Comparison, Row
+    from paramcalc.report import Report
 
 HEADER = ["component", "params", "weights", "biases", "share", *(f"{d}_bytes" for d in DTYPES)]
 
