@@ -337,3 +337,6 @@ def presets(json_: JsonFlag = False, debug: Debug = False) -> None:
 
 def main() -> None:
     app()
+
+
+from paramcalc import cli_plan  # noqa: E402,F401  (registers train, infer and gpus on `app`)

@@ -66,14 +66,19 @@ def attention_products_per_token(config: Config) -> int:
     return 2 * attention_layers * config.context * config.heads * (config.qk_head_dim + v_dim)
 
 
+def training_tokens(config: Config, total: int, tokens: int | None) -> tuple[int, str]:
+    """The tokens to train on and where the figure came from: the option, the config's
+    `tokens`, or Chinchilla's 20 tokens per parameter."""
+    if tokens is not None:
+        return tokens, TOKENS_FROM_OPTION
+    if config.tokens is not None:
+        return config.tokens, TOKENS_FROM_CONFIG
+    return CHINCHILLA_TOKENS_PER_PARAM * total, TOKENS_FROM_CHINCHILLA
+
+
 def estimate(comps: list[Component], config: Config, active: int, total: int, tokens: int | None) -> Flops:
     forward = 2 * matmul_weights_per_token(comps, config) + attention_products_per_token(config)
-    if tokens is not None:
-        source = TOKENS_FROM_OPTION
-    elif config.tokens is not None:
-        tokens, source = config.tokens, TOKENS_FROM_CONFIG
-    else:
-        tokens, source = CHINCHILLA_TOKENS_PER_PARAM * total, TOKENS_FROM_CHINCHILLA
+    tokens, source = training_tokens(config, total, tokens)
     training = 3 * forward  # backward = 2 x forward
     return Flops(
         forward_per_token=forward,

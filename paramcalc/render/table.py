@@ -155,3 +155,17 @@ def print_compare(comp: Comparison, file: TextIO | None = None) -> None:
     needed = LABEL_WIDTH + (PAIR_WIDTH if n == 2 else COLUMN_WIDTH * n)
     out.print(compare_table(comp) if needed <= out.width else transposed_table(comp))
     out.print(Text(f"{UNITS_NOTE} {FLOPS_NOTE}", style="dim"))
+
+
+def print_plan(title: str, rows: list[tuple[str, str, str]], explain: bool, file: TextIO | None = None) -> None:
+    """train / infer: one row per figure; --explain adds where each comes from."""
+    table = Table(title=title, title_justify="left", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    if explain:
+        table.add_column(style="dim")
+    for label, value, note in rows:
+        style = "bold" if label in ("fits", "total", "total per GPU", "time") else ""
+        cells = (label, value, note) if explain else (label, value)
+        table.add_row(*cells, style=style)
+    console(file).print(table)

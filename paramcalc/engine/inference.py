@@ -1,0 +1,158 @@
+"""Serving memory and a decode-speed bound.
+
+- Weights: every parameter at --dtype (bits / 8 bytes, rounded up); quantization scales and
+  layers a quantizer leaves in 16 bits are not counted.
+- KV cache: 2 (K and V) x layers x kv_heads x head_dim x tokens x batch x bytes. An
+  encoder-decoder also caches the cross-attention K and V of its decoder layers over the
+  encoder's tokens (taken as long as the context). Multi-head latent attention (DeepSeek-V2/V3)
+  caches its compressed latent, layers x (kv_lora_rank + rope_head_dim) per token ("latent",
+  the paper's Section 2.1.2), or, as implementations that expand it do, the full keys and values,
+  layers x heads x (qk head dim + v_head_dim) ("full").
+- Activations: a working-set estimate for prefilling the whole context at once with flash
+  attention (no context x context scores): batch x context x (d_model + the widest inner
+  activation of a layer) x 2 bytes, plus fp32 logits of the last position, batch x vocab x 4.
+- Decode bound: each generated token reads the weights used per step and the whole KV cache
+  once, so tokens/s <= batch x (GPUs x bandwidth) / (weight bytes read + KV cache bytes). For a
+  mixture of experts, a step reads min(experts, batch x experts_per_token) experts per layer.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from paramcalc.config import ACTIVATIONS, ENCODER, ENCODER_DECODER, MLP, Config
+from paramcalc.engine.hardware import Gpu
+from paramcalc.engine.memory import weight_bytes
+from paramcalc.errors import UsageError
+from paramcalc.report import Report
+
+DTYPE_BITS = {"bf16": 16, "fp16": 16, "fp8": 8, "int8": 8, "int4": 4}
+MLA_CACHE = ("latent", "full")
+
+
+class InferSettings(NamedTuple):
+    gpu: Gpu
+    gpus: int = 1
+    batch: int = 1
+    context: int | None = None
+    dtype: str = "bf16"
+    kv_dtype: str | None = None
+    mla_cache: str = "latent"
+    reserve: float = 0.1
+
+
+class InferEstimate(NamedTuple):
+    settings: InferSettings
+    context: int
+    kv_dtype: str
+    weights: int
+    kv_cache: int
+    activations: int
+    kv_cache_bytes_per_token: int
+    usable: int
+    max_context: int
+    max_batch: int
+    decode_tokens_per_s_bound: float
+
+    @property
+    def total(self) -> int:
+        return self.weights + self.kv_cache + self.activations
+
+    @property
+    def fits(self) -> bool:
+        return self.total <= self.usable
+
+
+def kv_bytes_per_token(config: Config, bits: int, mla_cache: str = "latent") -> int:
+    """Bytes of K and V cached for one token of one sequence, all layers."""
+    if config.is_mla:
+        if mla_cache == "latent":
+            width = config.layers * (config.kv_lora_rank + config.rope_head_dim)
+        else:
+            width = config.layers * config.heads * (config.qk_head_dim + config.v_head_dim)
+        return weight_bytes(width, bits)
+    per_layer = 2 * config.kv_heads * config.head_dim  # K and V
+    if config.architecture == ENCODER_DECODER:
+        width = 2 * config.decoder_layers * per_layer  # self-attention + cross-attention caches
+    else:
+        width = config.layers * per_layer
+    return weight_bytes(width, bits)
+
+
+def activation_bytes_per_token(config: Config) -> int:
+    """16-bit working set per token of prefill: the residual stream + the widest inner tensor."""
+    gated = ACTIVATIONS[config.activation] == 3
+    inner = config.expert_d_ff * config.experts_per_token if config.is_moe else config.d_ff
+    widest = max(inner * (2 if gated else 1), config.heads * config.qk_head_dim + 2 * config.kv_heads * config.head_dim)
+    return 2 * (config.d_model + widest)
+
+
+def weight_bytes_per_step(report: Report, bits: int, batch: int) -> int:
+    """Weights read to generate one token for each of `batch` sequences."""
+    config = report.config
+    if not config.is_moe:
+        return weight_bytes(report.total, bits)
+    routed = report.total - report.active  # idle experts' weights, for one token
+    expert_params = routed * config.experts // (config.experts - config.experts_per_token)
+    touched = min(config.experts, batch * config.experts_per_token)
+    read = report.total - expert_params + expert_params * touched // config.experts
+    return weight_bytes(read, bits)
+
+
+def check(settings: InferSettings, config: Config) -> None:
+    s = settings
+    problems = []
+    if config.architecture in (ENCODER, MLP):
+        problems.append(f"infer is for models that generate tokens; an {config.architecture} does not "
+                        "(count gives its weights' memory)")
+    if s.gpus < 1 or s.batch < 1:
+        problems.append("--gpus and --batch must be at least 1")
+    if s.context is not None and s.context < 1:
+        problems.append("--context must be at least 1")
+    if not 0 <= s.reserve < 1:
+        problems.append(f"--reserve must be in [0, 1), not {s.reserve}")
+    if problems:
+        raise UsageError("; ".join(problems))
+
+
+def estimate(report: Report, settings: InferSettings) -> InferEstimate:
+    config = report.config
+    check(settings, config)
+    s = settings
+    context = s.context or config.context
+    kv_dtype = s.kv_dtype or (s.dtype if s.dtype in ("bf16", "fp16", "fp8") else "bf16")
+    bits = DTYPE_BITS[s.dtype]
+    weights = weight_bytes(report.total, bits)
+    per_token_kv = kv_bytes_per_token(config, DTYPE_BITS[kv_dtype], s.mla_cache)
+    per_token_act = activation_bytes_per_token(config)
+    logits = 4 * config.vocab
+    kv_cache = per_token_kv * context * s.batch
+    activations = per_token_act * context * s.batch + logits * s.batch
+    usable = int(s.gpus * s.gpu.memory * (1 - s.reserve))
+    room = usable - weights
+    max_context = max(0, (room - logits * s.batch) // (s.batch * (per_token_kv + per_token_act)))
+    max_batch = max(0, room // (context * (per_token_kv + per_token_act) + logits))
+    step = weight_bytes_per_step(report, bits, s.batch) + kv_cache
+    bound = s.batch * s.gpus * s.gpu.bandwidth / step
+    return InferEstimate(
+        settings=s, context=context, kv_dtype=kv_dtype, weights=weights, kv_cache=kv_cache,
+        activations=activations, kv_cache_bytes_per_token=per_token_kv, usable=usable,
+        max_context=max_context, max_batch=max_batch, decode_tokens_per_s_bound=bound,
+    )
+
+
+def to_dict(e: InferEstimate) -> dict[str, object]:
+    """The JSON contract of `infer --json` (README)."""
+    s = e.settings
+    return {
+        "bytes": {"weights": e.weights, "kv_cache": e.kv_cache, "activations": e.activations, "total": e.total},
+        "kv_cache_bytes_per_token": e.kv_cache_bytes_per_token,
+        "fits": e.fits,
+        "usable_bytes": e.usable,
+        "max_context": e.max_context,
+        "max_batch": e.max_batch,
+        "decode_tokens_per_s_bound": e.decode_tokens_per_s_bound,
+        "gpu": s.gpu.to_dict(),
+        "settings": {"gpus": s.gpus, "batch": s.batch, "context": e.context, "dtype": s.dtype,
+                     "kv_dtype": e.kv_dtype, "mla_cache": s.mla_cache, "reserve": s.reserve},
+    }
