@@ -8,7 +8,7 @@ from __future__ import annotations
 from paramcalc.config import Config
 from paramcalc.engine.flops import estimate
 from paramcalc.engine.memory import memory_by_dtype
-from paramcalc.engine.params import active_params, components
+from paramcalc.engine.params import components, per_token
 from paramcalc.report import Report
 
 
@@ -18,16 +18,22 @@ def analyze(config: Config, tokens: int | None = None) -> Report:
     `tokens` overrides the config's training tokens for the FLOPs estimate.
     """
     comps = components(config)
-    total = sum(c.params for c in comps)
-    active = active_params(comps, config)
+    weights = biases = embedding = 0
+    for comp in comps:
+        weights += comp.weights
+        biases += comp.biases
+        if comp.is_embedding:
+            embedding += comp.params
+    total = weights + biases
+    active, matmul = per_token(comps, config)
     return Report(
         config=config,
         components=tuple(comps),
         total=total,
-        weights=sum(c.weights for c in comps),
-        biases=sum(c.biases for c in comps),
-        non_embedding=total - sum(c.params for c in comps if c.is_embedding),
+        weights=weights,
+        biases=biases,
+        non_embedding=total - embedding,
         active=active,
         memory_bytes=memory_by_dtype(total),
-        flops=estimate(comps, config, active, total, tokens),
+        flops=estimate(config, matmul, active, total, tokens),
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from paramcalc.config import ENCODER_DECODER, MLP, Config
-from paramcalc.engine.params import Component
+from paramcalc.engine.params import Component, per_token
 
 CHINCHILLA_TOKENS_PER_PARAM = 20  # Hoffmann et al. 2022: compute-optimal D ~ 20 N
 
@@ -39,15 +39,14 @@ class Flops(NamedTuple):
 
 def matmul_weights_per_token(comps: list[Component], config: Config) -> int:
     """Weights that multiply each token's activations; routed experts count k of E."""
-    total = 0
-    for comp in comps:
-        for term in comp.terms:
-            if term.matmul:
-                count = term.count
-                total += count // config.experts * config.experts_per_token if term.routed else count
-    if config.has_lm_head and config.tie_embeddings:  # a tied head still does its matmul
-        total += config.embedding_dim * config.vocab
-    return total
+    return tied_head(config, per_token(comps, config)[1])
+
+
+def tied_head(config: Config, matmul: int) -> int:
+    """A tied output head holds no parameters of its own but still does its matmul."""
+    if config.has_lm_head and config.tie_embeddings:
+        return matmul + config.embedding_dim * config.vocab
+    return matmul
 
 
 def attention_products_per_token(config: Config) -> int:
@@ -76,8 +75,9 @@ def training_tokens(config: Config, total: int, tokens: int | None) -> tuple[int
     return CHINCHILLA_TOKENS_PER_PARAM * total, TOKENS_FROM_CHINCHILLA
 
 
-def estimate(comps: list[Component], config: Config, active: int, total: int, tokens: int | None) -> Flops:
-    forward = 2 * matmul_weights_per_token(comps, config) + attention_products_per_token(config)
+def estimate(config: Config, matmul: int, active: int, total: int, tokens: int | None) -> Flops:
+    """`matmul`: the matmul weights used per token, without a tied head (see per_token)."""
+    forward = 2 * tied_head(config, matmul) + attention_products_per_token(config)
     tokens, source = training_tokens(config, total, tokens)
     training = 3 * forward  # backward = 2 x forward
     return Flops(

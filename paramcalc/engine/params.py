@@ -9,8 +9,6 @@ transformers): a linear layer ``d_in -> d_out`` holds a ``d_in x d_out`` weight 
 
 from __future__ import annotations
 
-import math
-from typing import NamedTuple
 
 from paramcalc.config import ACTIVATIONS, ENCODER_DECODER, MLP, Config
 
@@ -40,44 +38,57 @@ WEIGHT = "weight"
 BIAS = "bias"
 
 
-class Term(NamedTuple):
+class Term:
     """One family of identical tensors: the product of its factors, e.g. layers x d_model x d_ff.
 
     ``matmul`` marks weights that multiply every token's activations (they count in FLOPs);
     ``routed`` marks mixture-of-experts weights of which only experts_per_token / experts are
-    used per token.
+    used per token. The count is computed once, here. (A slotted class rather than a NamedTuple
+    so the count is stored: the engine reads it several times per term.)
     """
 
-    part: str
-    kind: str
-    factors: tuple[tuple[str, int], ...]
-    matmul: bool = False
-    routed: bool = False
+    __slots__ = ("part", "kind", "factors", "matmul", "routed", "count")
 
-    @property
-    def count(self) -> int:
-        return math.prod(value for _, value in self.factors)
+    def __init__(self, part: str, kind: str, factors: tuple[tuple[str, int], ...],
+                 matmul: bool = False, routed: bool = False) -> None:
+        self.part = part
+        self.kind = kind
+        self.factors = factors
+        self.matmul = matmul
+        self.routed = routed
+        count = 1
+        for _, value in factors:
+            count *= value
+        self.count = count
+
+    def __repr__(self) -> str:
+        return f"Term({self.part!r}, {self.kind!r}, {self.factors!r}, count={self.count})"
 
 
-class Component(NamedTuple):
-    name: str
-    terms: tuple[Term, ...]
+class Component:
+    """A named group of terms (attention, feed_forward, ...) with its totals, computed once."""
 
-    @property
-    def weights(self) -> int:
-        return sum(t.count for t in self.terms if t.kind == WEIGHT)
+    __slots__ = ("name", "terms", "weights", "biases", "params")
 
-    @property
-    def biases(self) -> int:
-        return sum(t.count for t in self.terms if t.kind == BIAS)
-
-    @property
-    def params(self) -> int:
-        return sum(t.count for t in self.terms)
+    def __init__(self, name: str, terms: tuple[Term, ...]) -> None:
+        self.name = name
+        self.terms = terms
+        weights = biases = 0
+        for term in terms:
+            if term.kind == BIAS:
+                biases += term.count
+            else:
+                weights += term.count
+        self.weights = weights
+        self.biases = biases
+        self.params = weights + biases
 
     @property
     def is_embedding(self) -> bool:
         return self.name.rsplit(".", 1)[-1] in EMBEDDING_COMPONENTS
+
+    def __repr__(self) -> str:
+        return f"Component({self.name!r}, params={self.params})"
 
 
 def _linear(
@@ -291,13 +302,16 @@ def components(config: Config) -> list[Component]:
     return out
 
 
-def active_params(comps: list[Component], config: Config) -> int:
-    """Parameters used per token: a routed expert weight counts experts_per_token / experts."""
-    total = 0
+def per_token(comps: list[Component], config: Config) -> tuple[int, int]:
+    """(parameters used per token, matmul weights used per token), in one pass: a routed
+    expert's weights count experts_per_token / experts."""
+    active = matmul = 0
     for comp in comps:
         for term in comp.terms:
+            count = term.count
             if term.routed:
-                total += term.count // config.experts * config.experts_per_token
-            else:
-                total += term.count
-    return total
+                count = count // config.experts * config.experts_per_token
+            active += count
+            if term.matmul:
+                matmul += count
+    return active, matmul
