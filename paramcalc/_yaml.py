@@ -1,4 +1,5 @@
-"""The one place PyYAML is imported: a safe loader that also refuses duplicate keys."""
+"""The one place PyYAML is imported: a safe loader that also refuses duplicate keys and
+alias bombs ("billion laughs": a few lines whose aliases expand to billions of nodes)."""
 
 from __future__ import annotations
 
@@ -33,9 +34,50 @@ class _StrictLoader(_Base):  # type: ignore[misc,valid-type]
 
 
 
+MAX_NODES = 100_000  # nodes after alias expansion; a real config has a few hundred
+
+
+def _expanded_size(root: Any) -> int:
+    """Nodes the document would have with every alias expanded, counted without expanding:
+    each distinct node's size is computed once (aliases share node objects). Stops early."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # started, not finished: the ancestors of what is on top
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        value = node.value if isinstance(node.value, list) else []
+        children = [c for item in value for c in (item if isinstance(item, tuple) else (item,))]
+        if not children_done:
+            if any(id(c) in open_nodes or c is node for c in children):
+                return MAX_NODES + 1  # an alias to its own ancestor: infinite when expanded
+            open_nodes.add(key)
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        open_nodes.discard(key)
+        size = 1 + sum(sizes.get(id(c), 1) for c in children)
+        if size > MAX_NODES:
+            return size
+        sizes[key] = size
+    return sizes.get(id(root), 1)
+
+
 def load(text: str, label: str) -> Any:
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        loader = _StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            if _expanded_size(node) > MAX_NODES:
+                raise LoadError(label, f"YAML aliases expand to more than {MAX_NODES:,} values, or "
+                                       "refer to themselves (an alias bomb?); write the values out")
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -78,6 +78,11 @@ def handle_errors(command: F) -> F:
         except BrokenPipeError:
             _silence_stdout()
             raise typer.Exit(ExitStatus.OK) from None
+        except Exception as exc:  # a bug: still one line, never a traceback without --debug
+            if kwargs.get("debug") or type(exc).__module__.startswith(("typer", "click")):
+                raise  # typer's own exits and usage errors, which it reports itself
+            _fail([f"internal error: {type(exc).__name__}: {exc} (please report it; --debug shows "
+                   "the traceback)"], ExitStatus.BAD_INPUT)
         return None
 
     return wrapper  # type: ignore[return-value]

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from paramcalc.errors import ConfigError, Problem
+from paramcalc.errors import ConfigError, Problem, show
 from paramcalc.fields import (  # noqa: F401  (re-exported: the public names of the schema)
     ACTIVATIONS,
     ARCHITECTURES,
@@ -124,37 +124,48 @@ _COUNT_SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, "t": 10*
 _COUNT_RE = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]*)?(?:e[+-]?[0-9]+)?)\s*([kmbgt]?)\s*$", re.I)
 
 
+COUNT_LIMIT = 10**30  # parse_count refuses more, before building a huge integer
+
+
 def parse_count(value: object) -> int:
     """A positive whole number from 300000000000, 3e11, '300e9', '300B', '1.5T' or '300_000'.
 
     Raises ValueError with a reason a person can act on.
     """
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
+        raise ValueError(f"{show(value)} is not a number")
     if isinstance(value, int):
         number: int = value
     elif isinstance(value, float):
+        if math.isfinite(value) and value > COUNT_LIMIT:
+            raise ValueError(f"{show(value)} is too large")
         if not math.isfinite(value) or value != int(value):
-            raise ValueError(f"{value!r} is not a whole number")
+            raise ValueError(f"{show(value)} is not a whole number")
         number = int(value)
     elif isinstance(value, str):
         match = _COUNT_RE.match(value)
         if not match:
-            raise ValueError(f"{value!r} is not a number (examples: 300e9, 3e11, 300B, 1.5T)")
+            raise ValueError(f"{show(value)} is not a number (examples: 300e9, 3e11, 300B, 1.5T)")
         digits, suffix = match.group(1).replace("_", "").replace(",", ""), match.group(2).lower()
         from decimal import Decimal, InvalidOperation
 
         try:
             exact = Decimal(digits) * _COUNT_SUFFIX[suffix]
         except InvalidOperation:
-            raise ValueError(f"{value!r} is not a number") from None
+            raise ValueError(f"{show(value)} is not a number") from None
+        except ArithmeticError:  # decimal.Overflow: an exponent beyond Decimal's range
+            raise ValueError(f"{show(value)} is too large") from None
+        if exact > COUNT_LIMIT:
+            raise ValueError(f"{show(value)} is too large")
         if exact != exact.to_integral_value():
-            raise ValueError(f"{value!r} is not a whole number")
+            raise ValueError(f"{show(value)} is not a whole number")
         number = int(exact)
     else:
-        raise ValueError(f"{value!r} is not a number")
+        raise ValueError(f"{show(value)} is not a number")
     if number <= 0:
-        raise ValueError(f"{value!r} must be positive")
+        raise ValueError(f"{show(value)} must be positive")
+    if number > COUNT_LIMIT:
+        raise ValueError(f"{show(value)} is too large")
     return number
 
 
@@ -173,24 +184,29 @@ def _check(field: Field, value: object) -> tuple[object, str | None]:
     if field.kind == "bool":
         if isinstance(value, bool):
             return value, None
-        return None, f"must be true or false, not {value!r}"
+        return None, f"must be true or false, not {show(value)}"
     if field.kind == "enum":
         if isinstance(value, str) and value.lower() in field.choices:
             return value.lower(), None
         hint = _suggest(str(value), field.choices)
-        return None, f"{value!r} is not one of {', '.join(field.choices)}{hint}"
+        return None, f"{show(value)} is not one of {', '.join(field.choices)}{hint}"
     if field.kind == "int":
         if isinstance(value, int) and not isinstance(value, bool):
             if value < field.minimum:
                 limit = "positive" if field.minimum == 1 else f"at least {field.minimum}"
                 return None, f"must be {limit}, not {value}"
+            if value > field.maximum:
+                return None, f"must be at most {field.maximum:,}, not {value:.3g}"
             return value, None
-        return None, f"must be a whole number, not {_type_name(value)} ({value!r})"
+        return None, f"must be a whole number, not {_type_name(value)} ({show(value)})"
     if field.kind == "count":
         try:
-            return parse_count(value), None
+            number = parse_count(value)
         except ValueError as exc:
             return None, str(exc)
+        if number > field.maximum:
+            return None, f"must be at most {field.maximum:.0e}, not {number:.3g}"
+        return number, None
     if field.kind == "sizes":
         if (
             isinstance(value, list)
@@ -198,7 +214,7 @@ def _check(field: Field, value: object) -> tuple[object, str | None]:
             and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
         ):
             return tuple(value), None
-        return None, f"must be a list of at least two positive whole numbers, not {value!r}"
+        return None, f"must be a list of at least two positive whole numbers, not {show(value)}"
     raise AssertionError(field.kind)  # pragma: no cover
 
 

@@ -17,6 +17,17 @@ class ExitStatus(enum.IntEnum):
     INTERRUPTED = 130
 
 
+def show(value: object) -> str:
+    """A short repr for messages: long strings and deep or huge structures are abbreviated."""
+    import reprlib
+
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = 40
+    short.maxlist = short.maxdict = short.maxtuple = 6
+    short.maxlevel = 3
+    return short.repr(value)
+
+
 class ParamcalcError(Exception):
     """Base of every error paramcalc raises on purpose."""
 

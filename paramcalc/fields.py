@@ -33,6 +33,7 @@ class Field(NamedTuple):
     derived: str = ""  # how the default is derived from other fields, in words
     choices: tuple[str, ...] = ()
     minimum: int = 1
+    maximum: int = 10**12  # far above any real size; keeps every figure finite and fast
     only: tuple[str, ...] = TRANSFORMERS  # architectures the field applies to
 
 
@@ -253,6 +254,7 @@ FIELDS: dict[str, Field] = {
             "tokens",
             "count",
             "training tokens for the FLOPs estimate; 300e9, 3e11 and 300B are accepted",
+            maximum=10**18,
             only=ARCHITECTURES,
         ),
     )

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from paramcalc.config import Config, parse_config
-from paramcalc.errors import ConfigError, LoadError, Problem, UsageError
+from paramcalc.errors import ConfigError, LoadError, Problem, UsageError, show
 from paramcalc.presets import indexed_fields, preset_names, preset_path
 
+_BRACKETS = re.compile(r"[\[\]{}]")
 MAX_BYTES = 4 * 1024 * 1024  # real configs are a few kB; refuse anything silly before parsing
 STDIN = "-"
 
@@ -95,13 +97,31 @@ def _decode(data: bytes, label: str) -> str:
         raise LoadError(label, f"is not UTF-8 text (byte {exc.start})") from None
 
 
+MAX_DEPTH = 100  # brackets nested in brackets; a real config nests three or four deep
+
+
+def _check_nesting(text: str, label: str) -> None:
+    """Refuse absurdly deep [[[[...]]]] before a parser recurses into it (and overflows the
+    C stack). Brackets inside quoted strings count too, which only errs on the strict side."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            raise LoadError(label, f"nests brackets more than {MAX_DEPTH} deep")
+
+
 def parse_text(text: str, label: str) -> Any:
     """YAML (or JSON, which is YAML) text to Python data; safe loading, no duplicate keys."""
     if not text.strip():
         raise LoadError(label, "is empty")
+    _check_nesting(text, label)
     if text.lstrip().startswith(("{", "[")):
         try:
             return json.loads(text, object_pairs_hook=_unique_pairs(label))
+        except RecursionError:
+            raise LoadError(label, "nests too deeply") from None
         except json.JSONDecodeError:
             pass  # flow-style YAML, or broken JSON: let the YAML parser say where
     from paramcalc import _yaml
@@ -168,7 +188,7 @@ def _resolve_extends(data: dict[str, Any], source: Source, chain: tuple[str, ...
     if parent is None:
         return data
     if not isinstance(parent, str) or not parent.strip():
-        raise LoadError(source.label, f"extends: must be a preset name or a path, not {parent!r}")
+        raise LoadError(source.label, f"extends: must be a preset name or a path, not {show(parent)}")
     if len(chain) > MAX_EXTENDS_DEPTH:
         raise LoadError(source.label, f"extends: more than {MAX_EXTENDS_DEPTH} levels deep")
     parent_source = _parent_source(source, parent)

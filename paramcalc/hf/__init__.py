@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from paramcalc.errors import ConfigError, LoadError, Problem
+from paramcalc.errors import ConfigError, LoadError, Problem, show
 
 
 class Keys:
@@ -40,7 +40,7 @@ class Keys:
                 return 1
             return default
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.problems.append(Problem(self.label, names[0], f"must be a whole number, not {value!r}"))
+            self.problems.append(Problem(self.label, names[0], f"must be a whole number, not {show(value)}"))
             return 1
         return value
 
@@ -49,7 +49,7 @@ class Keys:
         if value is None:
             return default
         if not isinstance(value, bool):
-            self.problems.append(Problem(self.label, name, f"must be true or false, not {value!r}"))
+            self.problems.append(Problem(self.label, name, f"must be true or false, not {show(value)}"))
             return default
         return value
 
@@ -87,7 +87,7 @@ def convert(raw: Mapping[str, Any], label: str, name: str) -> dict[str, Any]:
     family = FAMILIES.get(model_type) if isinstance(model_type, str) else None
     if family is None:
         raise LoadError(
-            label, f"model_type {model_type!r} is not supported; supported: {', '.join(supported())}"
+            label, f"model_type {show(model_type)} is not supported; supported: {', '.join(supported())}"
         )
     keys = Keys(raw, label)
     fields = family(keys)

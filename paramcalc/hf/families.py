@@ -166,8 +166,10 @@ def _sparse_layers(k: Keys, layers: int) -> int:
     """Qwen MoE: layer i has experts unless listed in mlp_only_layers; with decoder_sparse_step
     s, only every s-th layer ((i + 1) % s == 0) does."""
     step = k.size("decoder_sparse_step", default=1) or 1
-    dense_only = set(k.get("mlp_only_layers", []) or [])
-    return sum(1 for i in range(layers) if i not in dense_only and (i + 1) % step == 0)
+    listed = k.get("mlp_only_layers", []) or []
+    dense_only = {i for i in listed if isinstance(i, int) and not isinstance(i, bool)} if isinstance(listed, list) else set()
+    # arithmetic, not a loop over the layers: a config may claim any number of them
+    return layers // step - sum(1 for i in dense_only if 0 <= i < layers and (i + 1) % step == 0)
 
 
 def qwen2_moe(k: Keys) -> dict[str, Any]:
