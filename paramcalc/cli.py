@@ -54,8 +54,11 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Shortcut for --format js
 
 
 def _fail(lines: list[str], status: int) -> None:
+    """One line per problem on stderr; control characters from the input are escaped so that
+    a key or a path holding a newline cannot split or forge a line."""
     for line in lines:
-        print(f"paramcalc: {line}", file=sys.stderr)
+        safe = "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
+        print(f"paramcalc: {safe}", file=sys.stderr)
     raise typer.Exit(status)
 
 
@@ -309,6 +312,18 @@ def convert(
 
     header = f"# paramcalc config converted from {source.label}\n# paramcalc count: {total:,} parameters\n"
     emit(header + _yaml.dump(fields))
+
+
+@app.command()
+@handle_errors
+def schema(debug: Debug = False) -> None:
+    """Print a JSON Schema (draft 2020-12) of the YAML config: every field with its description,
+    type, bounds and default. Point an editor at it for autocompletion (see the README)."""
+    import json
+
+    from paramcalc.schema import config_schema
+
+    emit(json.dumps(config_schema(), indent=2) + "\n")
 
 
 @app.command()

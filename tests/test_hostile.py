@@ -1,0 +1,116 @@
+"""Hostile and broken files: each ends in exit 1, one clear line on stderr, nothing on stdout,
+and nothing but reading."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+BOMB = "a: &a [" + ",".join(['"lol"'] * 9) + "]\n" + "".join(
+    f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]\n" for p, n in zip("abcdefgh", "bcdefghi")
+)
+
+
+def fails(run, target: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    result = run("count", target, "--json")
+    assert result.exit_code == 1, result.stderr
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert message in result.stderr
+
+
+def test_directory(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fails(run, str(tmp_path), "is a directory without a config.json")
+
+
+def test_missing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fails(run, str(tmp_path / "nope.yaml"), "no such file, and no preset of that name")
+
+
+def test_no_read_permission(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "secret.yaml"
+    path.write_text("layers: 1\n")
+    path.chmod(0)
+    if os.geteuid() == 0:  # root reads anything: make the read fail as it would for a user
+        real_open = Path.open
+
+        def deny(self: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+            if self == path:
+                raise PermissionError(13, "Permission denied", str(self))
+            return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Path, "open", deny)
+    fails(run, str(path), "cannot be read: permission denied")
+
+
+def test_empty(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "e.yaml").write_text("")
+    fails(run, str(tmp_path / "e.yaml"), "is empty")
+
+
+def test_binary(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "b.yaml").write_bytes(bytes(range(256)) * 4)
+    fails(run, str(tmp_path / "b.yaml"), "is binary")
+
+
+def test_not_utf8(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "latin1.yaml").write_bytes("name: Modèle\nlayers: 2\n".encode("latin-1"))
+    fails(run, str(tmp_path / "latin1.yaml"), "is not UTF-8 text")
+
+
+def test_100_mb_refused_before_parsing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as handle:  # sparse: 100 MB that take no disk
+        handle.truncate(100 * 1024 * 1024)
+    fails(run, str(path), "is 104,857,600 bytes; a config is at most 4,194,304 bytes")
+
+
+def test_billion_laughs(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Refused from the composed nodes, before anything is expanded (benchmarks/startup.py times it).
+    (tmp_path / "bomb.yaml").write_text(BOMB)
+    fails(run, str(tmp_path / "bomb.yaml"), "YAML aliases expand to more than 100,000 values")
+
+
+def test_recursive_alias(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "loop.yaml").write_text("layers: &a [1, *a]\n")
+    fails(run, str(tmp_path / "loop.yaml"), "refer to themselves")
+
+
+def test_deep_nesting(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    fails(run, str(tmp_path / "deep.json"), "nests brackets more than 100 deep")
+
+
+@pytest.mark.parametrize("tag", ["!!python/object/apply:os.system ['touch pwned']", "!!python/name:os.system",
+                                 "layers: !!python/object/new:type [x, [], {}]"])
+def test_python_tags_refused(run, tmp_path: Path, tag: str) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "tag.yaml").write_text(tag + "\n")
+    fails(run, str(tmp_path / "tag.yaml"), "could not determine a constructor")
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_duplicate_keys(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "dup.yaml").write_text("layers: 2\nd_model: 8\nlayers: 3\n")
+    fails(run, str(tmp_path / "dup.yaml"), "duplicate key 'layers'")
+
+
+def test_config_json_array(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "config.json").write_text(json.dumps([{"model_type": "llama"}]))
+    fails(run, str(tmp_path / "config.json"), "must be a mapping of fields (key: value lines), not a list")
+
+
+def test_huge_but_valid_values_are_exact_and_fast(run) -> None:  # type: ignore[no-untyped-def]
+    # No loop grows with a config value (benchmarks/startup.py times this call).
+    result = run("count", "mixtral-8x7b", "--json", "--set", "layers=1000000", "--set", "d_model=1000000",
+                 "--set", "heads=1000", "--set", "kv_heads=100", "--set", "vocab=1000000000",
+                 "--set", "experts=10000", "--set", "d_ff=4000000")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    d, layers, vocab, ff, experts = 10**6, 10**6, 10**9, 4 * 10**6, 10**4
+    attention = layers * (2 * d * d + 2 * d * (100 * 1000))
+    moe = layers * (experts * 3 * d * ff + d * experts)
+    norms = (2 * layers + 1) * d
+    assert data["params"]["total"] == 2 * vocab * d + attention + moe + norms
