@@ -1,13 +1,15 @@
-"""Start-up latency and peak memory of the paramcalc CLI, against the framework floor.
+"""Speed of paramcalc: CLI latency against its floors, and the engine's throughput.
 
-Run:  python benchmarks/startup.py [--runs 21]
+Run:  python benchmarks/startup.py [--runs 21] [--seconds 2]
 
-Also: `compare` of four presets against a single `count` of one (target: under 1.2x).
-
-The floor is a minimal Typer app with two commands, one of which prints a constant (same
-interpreter, same typer); for the table case the floor app also imports rich and prints a rich
-table. Each command runs --runs times in a fresh process; the figures are medians of wall time,
-and the peak resident memory (ru_maxrss) of the child. Not a test: it prints figures only.
+CLI figures are medians of wall time over --runs fresh processes, with the peak resident memory
+(ru_maxrss) of the child. Each command is compared with two floors, as ratios:
+- the framework floor: a minimal Typer app with two commands, one printing a constant (same
+  interpreter, same typer; for the table case it also imports rich and prints a rich table);
+- the import floor: Python start + the libraries that command needs (typer and json; typer and
+  rich for a table; typer and yaml for convert), nothing of paramcalc's.
+and with bare `python -c pass`. The engine figure is analyze() calls per second in one process,
+over all bundled presets and variants of them. Not a test: it prints figures only.
 """
 
 from __future__ import annotations
@@ -22,37 +24,26 @@ import tempfile
 import time
 from pathlib import Path
 
-FLOOR_JSON = """
+FLOOR_APP = """
 import typer
 app = typer.Typer(add_completion=False)
 @app.command()
 def count(config: str) -> None:
-    print('{"total": 1}')
+    {body}
 @app.command()
 def other() -> None:
     pass
 app()
 """
-
-FLOOR_TABLE = """
-import typer
-app = typer.Typer(add_completion=False)
-@app.command()
-def count(config: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    table = Table()
-    table.add_column("x")
-    table.add_row("1")
-    Console().print(table)
-@app.command()
-def other() -> None:
-    pass
-app()
-"""
+PRINT_CONSTANT = "print('{\"total\": 1}')"
+PRINT_TABLE = ("from rich.console import Console; from rich.table import Table; t = Table(); "
+               "t.add_column('x'); t.add_row('1'); Console().print(t)")
+BOMB = "a: &a [" + ",".join(['"lol"'] * 9) + "]\n" + "".join(
+    f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]\n" for p, n in zip("abcdefgh", "bcdefghi")
+)
 
 
-def measure(cmd: list[str], runs: int) -> tuple[float, float]:
+def measure(cmd: list[str], runs: int, ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
     """(median wall seconds, peak RSS in MB) over `runs` fresh processes."""
     times, peaks = [], []
     for _ in range(runs):
@@ -61,8 +52,8 @@ def measure(cmd: list[str], runs: int) -> tuple[float, float]:
         _, status, usage = os.wait4(proc.pid, 0)
         times.append(time.perf_counter() - start)
         peaks.append(usage.ru_maxrss / 1024)
-        if status != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed with status {status}")
+        if os.waitstatus_to_exitcode(status) not in ok:
+            raise SystemExit(f"{' '.join(cmd)} exited with status {status}")
     return statistics.median(times), max(peaks)
 
 
@@ -81,49 +72,79 @@ def paramcalc_cmd() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "paramcalc"]
 
 
+def engine_throughput(seconds: float) -> tuple[float, int]:
+    """analyze() calls per second over every preset and a few variants of each."""
+    import paramcalc
+    from paramcalc.engine import analyze
+    from paramcalc.presets import preset_names
+
+    configs = []
+    for name in preset_names():
+        base = paramcalc.load(name)
+        configs.append(base)
+        if base.architecture != "mlp":
+            configs += [base._replace(layers=base.layers + i, d_model=base.d_model + 64 * i) for i in (1, 2, 3)]
+    calls, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for config in configs:
+            analyze(config)
+        calls += len(configs)
+    return calls / (time.perf_counter() - start), len(configs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--seconds", type=float, default=2.0, help="how long to run the engine throughput loop")
     args = parser.parse_args()
     import typer
 
     compile_package()
     tmp = Path(tempfile.mkdtemp())
     try:
-        (tmp / "floor_json.py").write_text(FLOOR_JSON)
-        (tmp / "floor_table.py").write_text(FLOOR_TABLE)
-        py = sys.executable
-        pc = paramcalc_cmd()
-        bare, bare_mem = measure([py, "-c", "pass"], args.runs)
-        floor_json, floor_json_mem = measure([py, str(tmp / "floor_json.py"), "count", "x"], args.runs)
-        floor_table, floor_table_mem = measure([py, str(tmp / "floor_table.py"), "count", "x"], args.runs)
-        cases = [
-            ("paramcalc count gpt3 --json", [*pc, "count", "gpt3", "--json"], floor_json),
-            ("paramcalc count gpt3 --format table", [*pc, "count", "gpt3", "--format", "table"], floor_table),
-            ("paramcalc count llama-2-7b --json", [*pc, "count", "llama-2-7b", "--json"], floor_json),
-        ]
+        (tmp / "floor_json.py").write_text(FLOOR_APP.format(body=PRINT_CONSTANT))
+        (tmp / "floor_table.py").write_text(FLOOR_APP.format(body=PRINT_TABLE))
+        (tmp / "bomb.yaml").write_text(BOMB)
+        config_json = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "hf" / "deepseek-ai__DeepSeek-V3.json"
+        py, pc, runs = sys.executable, paramcalc_cmd(), args.runs
+        bare, bare_mem = measure([py, "-c", "pass"], runs)
+        floors = {
+            "app": measure([py, str(tmp / "floor_json.py"), "count", "x"], runs)[0],
+            "app+rich": measure([py, str(tmp / "floor_table.py"), "count", "x"], runs)[0],
+            "json": measure([py, "-c", "import typer, json"], runs)[0],
+            "rich": measure([py, "-c", "import typer, rich.console, rich.table"], runs)[0],
+            "yaml": measure([py, "-c", "import typer, yaml"], runs)[0],
+        }
         four = ["gpt3", "chinchilla-70b", "llama-2-70b", "mixtral-8x7b"]
-        compares = [
-            ("paramcalc compare (4 presets) --json", [*pc, "compare", *four, "--json"], "--json"),
-            ("paramcalc compare (4 presets) table", [*pc, "compare", *four], "table"),
+        cases = [
+            ("count gpt3 --json", ["count", "gpt3", "--json"], "app", "json"),
+            ("count gpt3 (table)", ["count", "gpt3", "--format", "table"], "app+rich", "rich"),
+            ("compare (4 presets) --json", ["compare", *four, "--json"], "app", "json"),
+            ("compare (4 presets) (table)", ["compare", *four], "app+rich", "rich"),
+            ("convert DeepSeek-V3 config.json", ["convert", str(config_json)], "app", "yaml"),
+            ("count a huge config --json", ["count", "mixtral-8x7b", "--json", "--set", "layers=1000000",
+                                            "--set", "d_model=1000000", "--set", "experts=10000"], "app", "json"),
         ]
-        single: dict[str, float] = {}
-        print(f"python {sys.version.split()[0]}, typer {typer.__version__}, {args.runs} runs each, medians")
-        print(f"{'command':44} {'ms':>7} {'x floor':>8} {'x python':>9} {'peak MB':>8}")
-        print(f"{'python -c pass':44} {bare * 1e3:7.1f} {'':>8} {1:9.2f} {bare_mem:8.1f}")
-        print(f"{'floor: minimal typer app':44} {floor_json * 1e3:7.1f} {1:8.2f} {floor_json / bare:9.2f} {floor_json_mem:8.1f}")
-        print(f"{'floor: minimal typer app + rich table':44} {floor_table * 1e3:7.1f} {1:8.2f} "
-              f"{floor_table / bare:9.2f} {floor_table_mem:8.1f}")
-        for label, cmd, floor in cases:
-            wall, mem = measure(cmd, args.runs)
-            print(f"{label:44} {wall * 1e3:7.1f} {wall / floor:8.2f} {wall / bare:9.2f} {mem:8.1f}")
-            single[label] = wall
+        print(f"python {sys.version.split()[0]}, typer {typer.__version__}, {runs} runs each, medians")
+        print(f"{'command':36} {'ms':>7} {'x app floor':>12} {'x import floor':>15} {'x python':>9} {'peak MB':>8}")
+        print(f"{'python -c pass':36} {bare * 1e3:7.1f} {'':>12} {'':>15} {1:9.2f} {bare_mem:8.1f}")
+        for name, label in (("app", "floor: minimal typer app"), ("app+rich", "floor: typer app + rich table"),
+                            ("json", "floor: import typer, json"), ("rich", "floor: import typer, rich"),
+                            ("yaml", "floor: import typer, yaml")):
+            print(f"{label:36} {floors[name] * 1e3:7.1f} {'':>12} {'':>15} {floors[name] / bare:9.2f}")
+        walls = {}
+        for label, cmd_args, app_floor, import_floor in cases:
+            wall, mem = measure([*pc, *cmd_args], runs)
+            walls[label] = wall
+            print(f"{'paramcalc ' + label:36} {wall * 1e3:7.1f} {wall / floors[app_floor]:12.2f} "
+                  f"{wall / floors[import_floor]:15.2f} {wall / bare:9.2f} {mem:8.1f}")
+        bomb, _ = measure([*pc, "count", str(tmp / "bomb.yaml")], runs, ok=(1,))
+        print(f"{'paramcalc count billion-laughs.yaml':36} {bomb * 1e3:7.1f}   (refused, exit 1)")
         print()
-        print(f"{'compare of 4 presets':44} {'ms':>7} {'x count':>8}")
-        for label, cmd, kind in compares:
-            wall, _ = measure(cmd, args.runs)
-            count_wall = single["paramcalc count gpt3 --json" if kind == "--json" else "paramcalc count gpt3 --format table"]
-            print(f"{label:44} {wall * 1e3:7.1f} {wall / count_wall:8.2f}")
+        print(f"compare of 4 presets / one count: json {walls['compare (4 presets) --json'] / walls['count gpt3 --json']:.2f}x, "
+              f"table {walls['compare (4 presets) (table)'] / walls['count gpt3 (table)']:.2f}x")
+        rate, n = engine_throughput(args.seconds)
+        print(f"engine: {rate:,.0f} configs/s in-process (analyze() over {n} configs)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
