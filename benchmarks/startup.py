@@ -9,7 +9,8 @@ CLI figures are medians of wall time over --runs fresh processes, with the peak 
 - the import floor: Python start + the libraries that command needs (typer and json; typer and
   rich for a table; typer and yaml for convert), nothing of paramcalc's.
 and with bare `python -c pass`. The engine figure is analyze() calls per second in one process,
-over all bundled presets and variants of them. Not a test: it prints figures only.
+over all bundled presets and variants of them. Then sweeps of 10,000 and 100,000 rows to CSV:
+wall time, and peak memory, which stays flat because rows stream. Not a test: figures only.
 """
 
 from __future__ import annotations
@@ -143,6 +144,9 @@ def main() -> None:
         print()
         print(f"compare of 4 presets / one count: json {walls['compare (4 presets) --json'] / walls['count gpt3 --json']:.2f}x, "
               f"table {walls['compare (4 presets) (table)'] / walls['count gpt3 (table)']:.2f}x")
+        for rows in (10_000, 100_000):
+            wall, mem = measure([*pc, "sweep", "gpt2", "--vary", f"layers=1..{rows}", "-f", "csv"], 1 if rows > 10_000 else 3)
+            print(f"paramcalc sweep, {rows:,} rows to CSV: {wall:.2f} s, peak {mem:.1f} MB")
         rate, n = engine_throughput(args.seconds)
         print(f"engine: {rate:,.0f} configs/s in-process (analyze() over {n} configs)")
     finally:

@@ -360,3 +360,4 @@ def main() -> None:
 
 
 from paramcalc import cli_plan  # noqa: E402,F401  (registers train, infer and gpus on `app`)
+from paramcalc import cli_design  # noqa: E402,F401  (registers solve and sweep on `app`)
