@@ -26,16 +26,26 @@ class Keys:
         self.problems: list[Problem] = []
 
     def _value(self, names: tuple[str, ...]) -> Any:
+        """The config's value under the first of `names` it has; for a key it lacks altogether,
+        transformers' default for this model type (None: derived from other keys)."""
         for name in names:
-            if self.raw.get(name) is not None:
+            if name in self.raw:
                 return self.raw[name]
+        from paramcalc.hf.defaults import DEFAULTS
+
+        defaults = DEFAULTS.get(self.model_type, {})
+        for name in names:
+            if name in defaults:
+                return defaults[name]
         return None
 
-    def size(self, *names: str, default: int | None = None) -> int:
-        """A positive whole number under the first of `names` present; required without a default."""
-        value = self._value(names)
+    def size(self, *names: str, default: int | None = None, required: bool = False) -> int:
+        """A whole number under the first of `names` present. A required key (the sizes that
+        define a model) must be there; otherwise transformers' default for the type, else
+        `default` (what transformers derives when the value is null)."""
+        value = self.raw.get(next((n for n in names if n in self.raw), names[0])) if required else self._value(names)
         if value is None:
-            if default is None:
+            if default is None or required:
                 self.problems.append(Problem(self.label, names[0], f"is required for model_type '{self.model_type}'"))
                 return 1
             return default
@@ -45,7 +55,7 @@ class Keys:
         return value
 
     def flag(self, name: str, default: bool) -> bool:
-        value = self.raw.get(name)
+        value = self._value((name,))
         if value is None:
             return default
         if not isinstance(value, bool):
@@ -54,11 +64,11 @@ class Keys:
         return value
 
     def text(self, name: str, default: str) -> str:
-        value = self.raw.get(name)
+        value = self._value((name,))
         return value if isinstance(value, str) else default
 
     def get(self, name: str, default: Any = None) -> Any:
-        value = self.raw.get(name)
+        value = self._value((name,))
         return default if value is None else value
 
     @property

@@ -28,10 +28,10 @@ def _core(k: Keys, layers: str = "num_hidden_layers", hidden: str = "hidden_size
           heads: str = "num_attention_heads", context_default: int = 2048) -> dict[str, Any]:
     """The keys most types share under these names."""
     return {
-        "layers": k.size(layers, "num_hidden_layers", "n_layer"),
-        "d_model": k.size(hidden, "hidden_size", "n_embd"),
-        "heads": k.size(heads, "num_attention_heads", "n_head"),
-        "vocab": k.size("vocab_size"),
+        "layers": k.size(layers, "num_hidden_layers", "n_layer", required=True),
+        "d_model": k.size(hidden, "hidden_size", "n_embd", required=True),
+        "heads": k.size(heads, "num_attention_heads", "n_head", required=True),
+        "vocab": k.size("vocab_size", required=True),
         "context": k.size("max_position_embeddings", "n_positions", default=context_default),
     }
 
@@ -110,8 +110,9 @@ def opt(k: Keys) -> dict[str, Any]:
 def bloom(k: Keys) -> dict[str, Any]:
     # BLOOM: ALiBi (no position table), a LayerNorm after the embeddings, biases everywhere.
     # Its config has no context length: seq_length if given, else 2048 (its training length).
-    core = {"layers": k.size("n_layer", "num_hidden_layers"), "d_model": k.size("hidden_size", "n_embed"),
-            "heads": k.size("n_head", "num_attention_heads"), "vocab": k.size("vocab_size"),
+    core = {"layers": k.size("n_layer", "num_hidden_layers", required=True),
+            "d_model": k.size("hidden_size", "n_embed", required=True),
+            "heads": k.size("n_head", "num_attention_heads", required=True), "vocab": k.size("vocab_size", required=True),
             "context": k.size("seq_length", default=2048)}
     return {"architecture": "decoder", **core, "activation": "gelu", "norm": "layernorm", "bias": True,
             "position": "alibi", "embedding_norm": True, "tie_embeddings": k.flag("tie_word_embeddings", True)}
@@ -203,7 +204,8 @@ def _qwen_moe(k: Keys, out: dict[str, Any], default_experts: int, default_top_k:
 
 
 def gemma(k: Keys) -> dict[str, Any]:
-    out = _llama_like(k, 8192, True)
+    attention_bias = k.flag("attention_bias", False)
+    out = _llama_like(k, 8192, True, qkv_bias=attention_bias, out_bias=attention_bias)
     out["activation"] = gated(k.text("hidden_activation", k.text("hidden_act", "gelu_pytorch_tanh")))
     out.update(_head_dim(k, out, default=256))
     return out
@@ -287,7 +289,7 @@ def _deepseek(k: Keys, mlp_bias: bool) -> dict[str, Any]:
         "qkv_bias": k.flag("attention_bias", False), "out_bias": k.flag("attention_bias", False),
         "ffn_bias": mlp_bias, "position": "rotary", "tie_embeddings": k.flag("tie_word_embeddings", False),
         "kv_lora_rank": k.size("kv_lora_rank", default=512),
-        "q_lora_rank": k.size("q_lora_rank", default=0) if "q_lora_rank" in k.raw else 1536,
+        "q_lora_rank": k.size("q_lora_rank", default=0),  # null: queries projected directly
         "rope_head_dim": k.size("qk_rope_head_dim", default=64),
         "v_head_dim": k.size("v_head_dim", default=128),
     }
@@ -333,8 +335,9 @@ def roberta(k: Keys) -> dict[str, Any]:
 
 
 def distilbert(k: Keys) -> dict[str, Any]:
-    core = {"layers": k.size("n_layers", "num_hidden_layers"), "d_model": k.size("dim", "hidden_size"),
-            "heads": k.size("n_heads", "num_attention_heads"), "vocab": k.size("vocab_size"),
+    core = {"layers": k.size("n_layers", "num_hidden_layers", required=True),
+            "d_model": k.size("dim", "hidden_size", required=True),
+            "heads": k.size("n_heads", "num_attention_heads", required=True), "vocab": k.size("vocab_size", required=True),
             "context": k.size("max_position_embeddings", default=512)}
     # sinusoidal_pos_embds still builds an nn.Embedding (frozen): it is a parameter all the same.
     return {"architecture": "encoder", **core, "d_ff": k.size("hidden_dim", default=4 * core["d_model"]),
@@ -345,15 +348,18 @@ def distilbert(k: Keys) -> dict[str, Any]:
 def t5(k: Keys) -> dict[str, Any]:
     # T5: relative position buckets, RMS-style norms, no biases. v1.1 / flan-t5: gated-gelu and
     # an untied lm_head (tie_word_embeddings: false).
-    layers = k.size("num_layers", "num_hidden_layers")
+    layers = k.size("num_layers", "num_hidden_layers", required=True)
     core = {"encoder_layers": layers, "decoder_layers": k.size("num_decoder_layers", default=layers),
-            "d_model": k.size("d_model", "hidden_size"), "heads": k.size("num_heads", "num_attention_heads"),
+            "d_model": k.size("d_model", "hidden_size", required=True),
+            "heads": k.size("num_heads", "num_attention_heads", required=True),
             "head_dim": k.size("d_kv", default=64), "d_ff": k.size("d_ff", default=2048),
-            "vocab": k.size("vocab_size"), "context": k.size("n_positions", default=512)}
+            "vocab": k.size("vocab_size", required=True), "context": k.size("n_positions", default=512)}
     proj = k.text("feed_forward_proj", "relu")
     act = proj.split("-")[-1]
+    # transformers derives is_gated_act from feed_forward_proj, but a saved is_gated_act key wins
+    is_gated = k.flag("is_gated_act", proj.startswith("gated-"))
     return {"architecture": "encoder-decoder", **core,
-            "activation": gated(act) if proj.startswith("gated-") else plain(act), "norm": "rmsnorm",
+            "activation": gated(act) if is_gated else plain(act), "norm": "rmsnorm",
             "bias": False, "position": "relative",
             "relative_buckets": k.size("relative_attention_num_buckets", default=32),
             "tie_embeddings": k.flag("tie_word_embeddings", True)}
