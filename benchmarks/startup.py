@@ -37,10 +37,15 @@ def other() -> None:
 app()
 """
 PRINT_CONSTANT = "print('{\"total\": 1}')"
-PRINT_TABLE = ("from rich.console import Console; from rich.table import Table; t = Table(); "
-               "t.add_column('x'); t.add_row('1'); Console().print(t)")
-BOMB = "a: &a [" + ",".join(['"lol"'] * 9) + "]\n" + "".join(
-    f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]\n" for p, n in zip("abcdefgh", "bcdefghi")
+PRINT_TABLE = (
+    "from rich.console import Console; from rich.table import Table; t = Table(); "
+    "t.add_column('x'); t.add_row('1'); Console().print(t)"
+)
+BOMB = (
+    "a: &a ["
+    + ",".join(['"lol"'] * 9)
+    + "]\n"
+    + "".join(f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]\n" for p, n in zip("abcdefgh", "bcdefghi"))
 )
 
 
@@ -106,7 +111,9 @@ def main() -> None:
         (tmp / "floor_json.py").write_text(FLOOR_APP.format(body=PRINT_CONSTANT))
         (tmp / "floor_table.py").write_text(FLOOR_APP.format(body=PRINT_TABLE))
         (tmp / "bomb.yaml").write_text(BOMB)
-        config_json = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "hf" / "deepseek-ai__DeepSeek-V3.json"
+        config_json = (
+            Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "hf" / "deepseek-ai__DeepSeek-V3.json"
+        )
         py, pc, runs = sys.executable, paramcalc_cmd(), args.runs
         bare, bare_mem = measure([py, "-c", "pass"], runs)
         floors = {
@@ -123,29 +130,54 @@ def main() -> None:
             ("compare (4 presets) --json", ["compare", *four, "--json"], "app", "json"),
             ("compare (4 presets) (table)", ["compare", *four], "app+rich", "rich"),
             ("convert DeepSeek-V3 config.json", ["convert", str(config_json)], "app", "yaml"),
-            ("count a huge config --json", ["count", "mixtral-8x7b", "--json", "--set", "layers=1000000",
-                                            "--set", "d_model=1000000", "--set", "experts=10000"], "app", "json"),
+            (
+                "count a huge config --json",
+                [
+                    "count",
+                    "mixtral-8x7b",
+                    "--json",
+                    "--set",
+                    "layers=1000000",
+                    "--set",
+                    "d_model=1000000",
+                    "--set",
+                    "experts=10000",
+                ],
+                "app",
+                "json",
+            ),
         ]
         print(f"python {sys.version.split()[0]}, typer {typer.__version__}, {runs} runs each, medians")
         print(f"{'command':36} {'ms':>7} {'x app floor':>12} {'x import floor':>15} {'x python':>9} {'peak MB':>8}")
         print(f"{'python -c pass':36} {bare * 1e3:7.1f} {'':>12} {'':>15} {1:9.2f} {bare_mem:8.1f}")
-        for name, label in (("app", "floor: minimal typer app"), ("app+rich", "floor: typer app + rich table"),
-                            ("json", "floor: import typer, json"), ("rich", "floor: import typer, rich"),
-                            ("yaml", "floor: import typer, yaml")):
+        for name, label in (
+            ("app", "floor: minimal typer app"),
+            ("app+rich", "floor: typer app + rich table"),
+            ("json", "floor: import typer, json"),
+            ("rich", "floor: import typer, rich"),
+            ("yaml", "floor: import typer, yaml"),
+        ):
             print(f"{label:36} {floors[name] * 1e3:7.1f} {'':>12} {'':>15} {floors[name] / bare:9.2f}")
         walls = {}
         for label, cmd_args, app_floor, import_floor in cases:
             wall, mem = measure([*pc, *cmd_args], runs)
             walls[label] = wall
-            print(f"{'paramcalc ' + label:36} {wall * 1e3:7.1f} {wall / floors[app_floor]:12.2f} "
-                  f"{wall / floors[import_floor]:15.2f} {wall / bare:9.2f} {mem:8.1f}")
+            print(
+                f"{'paramcalc ' + label:36} {wall * 1e3:7.1f} {wall / floors[app_floor]:12.2f} "
+                f"{wall / floors[import_floor]:15.2f} {wall / bare:9.2f} {mem:8.1f}"
+            )
         bomb, _ = measure([*pc, "count", str(tmp / "bomb.yaml")], runs, ok=(1,))
         print(f"{'paramcalc count billion-laughs.yaml':36} {bomb * 1e3:7.1f}   (refused, exit 1)")
         print()
-        print(f"compare of 4 presets / one count: json {walls['compare (4 presets) --json'] / walls['count gpt3 --json']:.2f}x, "
-              f"table {walls['compare (4 presets) (table)'] / walls['count gpt3 (table)']:.2f}x")
+        print(
+            "compare of 4 presets / one count: "
+            f"json {walls['compare (4 presets) --json'] / walls['count gpt3 --json']:.2f}x, "
+            f"table {walls['compare (4 presets) (table)'] / walls['count gpt3 (table)']:.2f}x"
+        )
         for rows in (10_000, 100_000):
-            wall, mem = measure([*pc, "sweep", "gpt2", "--vary", f"layers=1..{rows}", "-f", "csv"], 1 if rows > 10_000 else 3)
+            wall, mem = measure(
+                [*pc, "sweep", "gpt2", "--vary", f"layers=1..{rows}", "-f", "csv"], 1 if rows > 10_000 else 3
+            )
             print(f"paramcalc sweep, {rows:,} rows to CSV: {wall:.2f} s, peak {mem:.1f} MB")
         rate, n = engine_throughput(args.seconds)
         print(f"engine: {rate:,.0f} configs/s in-process (analyze() over {n} configs)")

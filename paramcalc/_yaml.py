@@ -32,8 +32,6 @@ class _StrictLoader(_Base):  # type: ignore[misc,valid-type]
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
 
-
-
 MAX_NODES = 100_000  # nodes after alias expansion; a real config has a few hundred
 
 
@@ -73,8 +71,11 @@ def load(text: str, label: str) -> Any:
             if node is None:
                 return None
             if _expanded_size(node) > MAX_NODES:
-                raise LoadError(label, f"YAML aliases expand to more than {MAX_NODES:,} values, or "
-                                       "refer to themselves (an alias bomb?); write the values out")
+                raise LoadError(
+                    label,
+                    f"YAML aliases expand to more than {MAX_NODES:,} values, or "
+                    "refer to themselves (an alias bomb?); write the values out",
+                )
             return loader.construct_document(node)
         finally:
             loader.dispose()

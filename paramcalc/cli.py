@@ -84,8 +84,10 @@ def handle_errors(command: F) -> F:
         except Exception as exc:  # a bug: still one line, never a traceback without --debug
             if kwargs.get("debug") or type(exc).__module__.startswith(("typer", "click")):
                 raise  # typer's own exits and usage errors, which it reports itself
-            _fail([f"internal error: {type(exc).__name__}: {exc} (please report it; --debug shows "
-                   "the traceback)"], ExitStatus.BAD_INPUT)
+            _fail(
+                [f"internal error: {type(exc).__name__}: {exc} (please report it; --debug shows the traceback)"],
+                ExitStatus.BAD_INPUT,
+            )
         return None
 
     return wrapper  # type: ignore[return-value]
@@ -105,7 +107,7 @@ def emit(text: str) -> None:
     sys.stdout.flush()
 
 
-def _tokens(value: str | None) -> int | None:
+def tokens_option(value: str | None) -> int | None:
     if value is None:
         return None
     from paramcalc.config import parse_count
@@ -129,8 +131,11 @@ SetOption = Annotated[
 
 HeadOption = Annotated[
     bool,
-    typer.Option("--head", help="Encoders (BERT, RoBERTa, DistilBERT): count the masked-LM model "
-                 "(its head instead of the pooler), as AutoModelForMaskedLM builds it."),
+    typer.Option(
+        "--head",
+        help="Encoders (BERT, RoBERTa, DistilBERT): count the masked-LM model "
+        "(its head instead of the pooler), as AutoModelForMaskedLM builds it.",
+    ),
 ]
 
 TokensOption = Annotated[
@@ -179,7 +184,7 @@ def count(
     from paramcalc.engine import analyze
     from paramcalc.loading import load
 
-    report = analyze(load(config, set_ or (), head), tokens=_tokens(tokens))
+    report = analyze(load(config, set_ or (), head), tokens=tokens_option(tokens))
     fmt = Format.json if json_ else format
     if fmt is Format.table:
         from paramcalc.render.table import print_count
@@ -216,8 +221,13 @@ def compare(
     json_: JsonFlag = False,
     baseline: Annotated[
         str | None,
-        typer.Option("--baseline", "-b", help="The column others are compared to: a config as typed, its "
-                     "name, or its position (1 = the first). Default: the first.", show_default=False),
+        typer.Option(
+            "--baseline",
+            "-b",
+            help="The column others are compared to: a config as typed, its "
+            "name, or its position (1 = the first). Default: the first.",
+            show_default=False,
+        ),
     ] = None,
     set_: SetOption = None,
     tokens: TokensOption = None,
@@ -242,7 +252,7 @@ def compare(
         raise UsageError("compare needs two or more configs (use 'count' for one)")
     if sum(split_spec(c)[0] == STDIN for c in configs) > 1:
         raise UsageError("stdin (-) can be read only once")
-    tokens_n = _tokens(tokens)
+    tokens_n = tokens_option(tokens)
     reports, problems = [], []
     for spec in configs:  # validate every argument before printing anything
         try:
@@ -271,8 +281,9 @@ def _baseline_index(choice: str | None, specs: list[str], names: list[str]) -> i
         return names.index(choice)
     if choice.isdigit() and 1 <= int(choice) <= len(specs):
         return int(choice) - 1
-    raise typer.BadParameter(f"'{choice}' is not one of the configs nor a position 1..{len(specs)}",
-                             param_hint="--baseline")
+    raise typer.BadParameter(
+        f"'{choice}' is not one of the configs nor a position 1..{len(specs)}", param_hint="--baseline"
+    )
 
 
 @app.command()
@@ -280,8 +291,9 @@ def _baseline_index(choice: str | None, specs: list[str], names: list[str]) -> i
 def convert(
     config: Annotated[
         str,
-        typer.Argument(help="A HuggingFace config.json (or its folder); also any config count accepts.",
-                       show_default=False),
+        typer.Argument(
+            help="A HuggingFace config.json (or its folder); also any config count accepts.", show_default=False
+        ),
     ],
     format: Annotated[
         ConvertFormat, typer.Option("--format", "-f", help="yaml (default) or json.")
@@ -340,8 +352,16 @@ def presets(json_: JsonFlag = False, debug: Debug = False) -> None:
     rows = []
     for name in preset_names():
         report = analyze(load(name))
-        rows.append({"preset": name, "name": report.config.name, "architecture": report.config.architecture,
-                     "total": report.total, "active": report.active, "source": report.config.source})
+        rows.append(
+            {
+                "preset": name,
+                "name": report.config.name,
+                "architecture": report.config.architecture,
+                "total": report.total,
+                "active": report.active,
+                "source": report.config.source,
+            }
+        )
     if json_:
         import json
 
@@ -359,5 +379,5 @@ def main() -> None:
     app()
 
 
-from paramcalc import cli_plan  # noqa: E402,F401  (registers train, infer and gpus on `app`)
-from paramcalc import cli_design  # noqa: E402,F401  (registers solve and sweep on `app`)
+# The other commands live in their own modules and register themselves on `app`.
+from paramcalc import cli_design, cli_plan  # noqa: E402,F401

@@ -9,8 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from paramcalc.cli import Debug, JsonFlag, _tokens, app, emit, handle_errors
-
+from paramcalc.cli import Debug, JsonFlag, app, emit, handle_errors, tokens_option
 
 FLOP_COLUMNS = ("forward_flops_per_token", "six_nd")
 
@@ -57,23 +56,40 @@ def _aspect(text: str) -> tuple[float, float]:
 @app.command()
 @handle_errors
 def solve(
-    params: Annotated[str | None, typer.Option("--params", help="Target total parameters: 7e9, 7B.",
-                                               show_default=False)] = None,
-    active: Annotated[str | None, typer.Option("--active", help="Target active parameters per token (MoE).",
-                                               show_default=False)] = None,
-    flops: Annotated[str | None, typer.Option("--flops", help="Training compute budget, FLOPs: 1e23.",
-                                              show_default=False)] = None,
-    law: Annotated[Law, typer.Option("--law", help="chinchilla: 20 tokens per parameter; chinchilla-3: "
-                                     "Hoffmann et al.'s fitted L(N, D), which also predicts the loss.")] = Law.chinchilla,
-    base: Annotated[str | None, typer.Option("--base", help="A preset, file or config.json whose shape the "
-                                             "solution keeps.", show_default=False)] = None,
-    layers: Annotated[int | None, typer.Option("--layers", help="Pin the depth; solve the width only.", min=1,
-                                               show_default=False)] = None,
-    multiple_of: Annotated[int, typer.Option("--multiple-of", help="d_model and d_ff are multiples of this.",
-                                             min=1)] = 64,
+    params: Annotated[
+        str | None, typer.Option("--params", help="Target total parameters: 7e9, 7B.", show_default=False)
+    ] = None,
+    active: Annotated[
+        str | None, typer.Option("--active", help="Target active parameters per token (MoE).", show_default=False)
+    ] = None,
+    flops: Annotated[
+        str | None, typer.Option("--flops", help="Training compute budget, FLOPs: 1e23.", show_default=False)
+    ] = None,
+    law: Annotated[
+        Law,
+        typer.Option(
+            "--law",
+            help="chinchilla: 20 tokens per parameter; chinchilla-3: "
+            "Hoffmann et al.'s fitted L(N, D), which also predicts the loss.",
+        ),
+    ] = Law.chinchilla,
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base", help="A preset, file or config.json whose shape the solution keeps.", show_default=False
+        ),
+    ] = None,
+    layers: Annotated[
+        int | None, typer.Option("--layers", help="Pin the depth; solve the width only.", min=1, show_default=False)
+    ] = None,
+    multiple_of: Annotated[
+        int, typer.Option("--multiple-of", help="d_model and d_ff are multiples of this.", min=1)
+    ] = 64,
     aspect: Annotated[str, typer.Option("--aspect", help="Allowed d_model / layers, MIN..MAX.")] = "48..160",
     top: Annotated[int, typer.Option("--top", help="How many candidates to show.", min=1)] = 5,
-    emit_: Annotated[Emit, typer.Option("--emit", help="table, yaml (the winner, extending the base) or json.")] = Emit.table,
+    emit_: Annotated[
+        Emit, typer.Option("--emit", help="table, yaml (the winner, extending the base) or json.")
+    ] = Emit.table,
     json_: JsonFlag = False,
     debug: Debug = False,
 ) -> None:
@@ -92,7 +108,7 @@ def solve(
         raise typer.BadParameter("give exactly one of --params, --active, --flops")
     bounds = _aspect(aspect) if aspect != "48..160" else ASPECT
     optimum = None
-    budget = _tokens(flops) if flops else None
+    budget = tokens_option(flops) if flops else None
     if budget is not None:
         optimum = compute_optimal(float(budget), law.value)
         target = round(optimum.params)
@@ -100,8 +116,12 @@ def solve(
         target = _count(params or active, given[0]) or 0
     result: dict[str, Any] = {"target": {"kind": "active" if active else "params", "value": target}, "law": law.value}
     if optimum is not None:
-        result["compute_optimal"] = {"params": optimum.params, "tokens": optimum.tokens, "flops": optimum.flops,
-                                     "loss": optimum.loss}
+        result["compute_optimal"] = {
+            "params": optimum.params,
+            "tokens": optimum.tokens,
+            "flops": optimum.flops,
+            "loss": optimum.loss,
+        }
     candidates = []
     if base is not None:
         from paramcalc.config import parse_config
@@ -113,9 +133,17 @@ def solve(
         for c in found:
             n = c.report.active if active else c.report.total
             tokens = optimum.tokens if optimum else tokens_for(n, law.value)
-            candidates.append({"config": c.fields, "params": c.report.total, "active": c.report.active,
-                               "error": c.error, "tokens": round(tokens), "flops": 6 * c.report.active * tokens,
-                               "aspect": c.fields["d_model"] / c.fields.get("layers", c.fields.get("encoder_layers", 1))})
+            candidates.append(
+                {
+                    "config": c.fields,
+                    "params": c.report.total,
+                    "active": c.report.active,
+                    "error": c.error,
+                    "tokens": round(tokens),
+                    "flops": 6 * c.report.active * tokens,
+                    "aspect": c.fields["d_model"] / c.fields.get("layers", c.fields.get("encoder_layers", 1)),
+                }
+            )
         if not candidates:
             raise typer.BadParameter("no shape of the base fits those constraints (try --aspect or --layers)")
     result["candidates"] = candidates
@@ -128,10 +156,16 @@ def solve(
         from paramcalc import _yaml
 
         best = candidates[0]
-        doc = {"extends": base, "name": f"{base} solved for {target:.3g} {result['target']['kind']}",
-               **best["config"], "tokens": best["tokens"]}
-        emit(f"# paramcalc solve: {best['params']:,} parameters ({best['error']:+.2%} from the target), "
-             f"{best['tokens']:.3g} tokens ({law.value}), {best['flops']:.3g} training FLOPs (6ND)\n" + _yaml.dump(doc))
+        doc = {
+            "extends": base,
+            "name": f"{base} solved for {target:.3g} {result['target']['kind']}",
+            **best["config"],
+            "tokens": best["tokens"],
+        }
+        emit(
+            f"# paramcalc solve: {best['params']:,} parameters ({best['error']:+.2%} from the target), "
+            f"{best['tokens']:.3g} tokens ({law.value}), {best['flops']:.3g} training FLOPs (6ND)\n" + _yaml.dump(doc)
+        )
         return
     _print_solution(result)
 
@@ -141,16 +175,22 @@ def _print_solution(result: dict[str, Any]) -> None:
     opt = result.get("compute_optimal")
     rule = "20 tokens per parameter" if result["law"] == "chinchilla" else "Hoffmann et al. 2022, Approach 3"
     if opt:
-        lines.append(f"compute-optimal ({rule}): {opt['params']:.4g} parameters, {opt['tokens']:.4g} tokens, "
-                     f"{opt['flops']:.3g} FLOPs" + (f", predicted loss {opt['loss']:.3f}" if opt["loss"] else ""))
+        lines.append(
+            f"compute-optimal ({rule}): {opt['params']:.4g} parameters, {opt['tokens']:.4g} tokens, "
+            f"{opt['flops']:.3g} FLOPs" + (f", predicted loss {opt['loss']:.3f}" if opt["loss"] else "")
+        )
     if result["candidates"]:
-        lines.append(f"{'layers':>6} {'d_model':>7} {'heads':>5} {'kv':>4} {'d_ff':>7} {'params':>17} {'active':>17} "
-                     f"{'error':>8} {'aspect':>6} {'tokens':>9} {'6ND':>9}")
+        lines.append(
+            f"{'layers':>6} {'d_model':>7} {'heads':>5} {'kv':>4} {'d_ff':>7} {'params':>17} {'active':>17} "
+            f"{'error':>8} {'aspect':>6} {'tokens':>9} {'6ND':>9}"
+        )
         for c in result["candidates"]:
             f = c["config"]
-            lines.append(f"{f.get('layers', f.get('encoder_layers')):>6} {f['d_model']:>7} {f['heads']:>5} "
-                         f"{f.get('kv_heads', f['heads']):>4} {f['d_ff']:>7} {c['params']:>17,} {c['active']:>17,} "
-                         f"{c['error']:>+8.2%} {c['aspect']:>6.0f} {c['tokens']:>9.3g} {c['flops']:>9.3g}")
+            lines.append(
+                f"{f.get('layers', f.get('encoder_layers')):>6} {f['d_model']:>7} {f['heads']:>5} "
+                f"{f.get('kv_heads', f['heads']):>4} {f['d_ff']:>7} {c['params']:>17,} {c['active']:>17,} "
+                f"{c['error']:>+8.2%} {c['aspect']:>6.0f} {c['tokens']:>9.3g} {c['flops']:>9.3g}"
+            )
         lines.append(f"tokens: {rule}; FLOPs: 6ND with N = active parameters")
     elif not opt:
         lines.append("give --base to find shapes for this target")
@@ -160,16 +200,27 @@ def _print_solution(result: dict[str, Any]) -> None:
 @app.command()
 @handle_errors
 def sweep(
-    base: Annotated[str, typer.Argument(help="The config every row starts from (file, preset, config.json).",
-                                        show_default=False)],
-    vary: Annotated[list[str], typer.Option("--vary", help="KEY=V1,V2,... or KEY=START..STOP[:STEP] (inclusive); "
-                                            "repeat for a grid.", show_default=False)],
-    format: Annotated[SweepFormat | None, typer.Option("--format", "-f", help="table on a terminal, else csv; "
-                                                       "or jsonl.", show_default=False)] = None,
-    where: Annotated[str | None, typer.Option("--where", help="Keep rows where, e.g. 'params < 3e9 and layers >= 24'.",
-                                              show_default=False)] = None,
+    base: Annotated[
+        str, typer.Argument(help="The config every row starts from (file, preset, config.json).", show_default=False)
+    ],
+    vary: Annotated[
+        list[str],
+        typer.Option(
+            "--vary", help="KEY=V1,V2,... or KEY=START..STOP[:STEP] (inclusive); repeat for a grid.", show_default=False
+        ),
+    ],
+    format: Annotated[
+        SweepFormat | None,
+        typer.Option("--format", "-f", help="table on a terminal, else csv; or jsonl.", show_default=False),
+    ] = None,
+    where: Annotated[
+        str | None,
+        typer.Option("--where", help="Keep rows where, e.g. 'params < 3e9 and layers >= 24'.", show_default=False),
+    ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first invalid combination (exit 1).")] = False,
-    tokens: Annotated[str | None, typer.Option("--tokens", help="Training tokens for six_nd.", show_default=False)] = None,
+    tokens: Annotated[
+        str | None, typer.Option("--tokens", help="Training tokens for six_nd.", show_default=False)
+    ] = None,
     debug: Debug = False,
 ) -> None:
     """Count every combination of the varied fields, one row each, streamed as computed.
@@ -196,8 +247,10 @@ def sweep(
     if unknown:
         import difflib
 
-        hints = [f"{k}" + (f" (did you mean '{m[0]}'?)" if (m := difflib.get_close_matches(k, FIELDS, 1)) else "")
-                 for k in unknown]
+        hints = [
+            f"{k}" + (f" (did you mean '{m[0]}'?)" if (m := difflib.get_close_matches(k, FIELDS, 1)) else "")
+            for k in unknown
+        ]
         raise typer.BadParameter(f"unknown field {', '.join(hints)}", param_hint="--vary")
     columns = [v.key for v in varies] + list(RESULT_COLUMNS)
     conditions = parse_where(where, set(columns)) if where else []
@@ -207,7 +260,7 @@ def sweep(
     progress = sys.stderr.isatty() and total >= 10_000
     writer = _writer(fmt, columns)
     skipped = 0
-    for i, outcome in enumerate(rows(fields, source.label, varies, _tokens(tokens)), 1):
+    for i, outcome in enumerate(rows(fields, source.label, varies, tokens_option(tokens)), 1):
         if outcome.row is None:
             if strict:
                 from paramcalc.errors import ConfigError, Problem
@@ -223,8 +276,10 @@ def sweep(
     if progress:
         sys.stderr.write("\r" + " " * 40 + "\r")
     if skipped:
-        sys.stderr.write(f"paramcalc: skipped {skipped:,} of {total:,} combinations that are not valid configs "
-                         "(--strict to stop at the first)\n")
+        sys.stderr.write(
+            f"paramcalc: skipped {skipped:,} of {total:,} combinations that are not valid configs "
+            "(--strict to stop at the first)\n"
+        )
 
 
 def _writer(fmt: SweepFormat, columns: list[str]) -> Any:
@@ -242,8 +297,14 @@ def _writer(fmt: SweepFormat, columns: list[str]) -> Any:
     out.write("  ".join(c.rjust(w) for c, w in zip(columns, widths)) + "\n")
 
     def line(row: dict[str, Any]) -> None:
-        cells = [f"{row[c]:.3e}" if c in FLOP_COLUMNS else f"{row[c]:,}"
-                 if isinstance(row[c], int) and not isinstance(row[c], bool) else str(row[c]) for c in columns]
+        cells = [
+            f"{row[c]:.3e}"
+            if c in FLOP_COLUMNS
+            else f"{row[c]:,}"
+            if isinstance(row[c], int) and not isinstance(row[c], bool)
+            else str(row[c])
+            for c in columns
+        ]
         out.write("  ".join(cell.rjust(w) for cell, w in zip(cells, widths)) + "\n")
         out.flush()
 

@@ -11,12 +11,24 @@ from typing import Annotated, Any
 
 import typer
 
-from paramcalc.cli import Debug, Format, FormatOption, JsonFlag, SetOption, TokensOption, _tokens, app, emit, handle_errors
+from paramcalc.cli import (
+    Debug,
+    Format,
+    FormatOption,
+    JsonFlag,
+    SetOption,
+    TokensOption,
+    app,
+    emit,
+    handle_errors,
+    tokens_option,
+)
 
 ConfigArg = Annotated[
     str,
-    typer.Argument(help="A YAML file, a HuggingFace config.json (or its folder), a preset name, or -.",
-                   show_default=False),
+    typer.Argument(
+        help="A YAML file, a HuggingFace config.json (or its folder), a preset name, or -.", show_default=False
+    ),
 ]
 
 
@@ -67,13 +79,18 @@ ZERO_NAMES = {"0": 0, "1": 1, "2": 2, "3": 3, "no-shard": 0, "os": 1, "shard-gra
 
 GpuOption = Annotated[str, typer.Option("--gpu", help="GPU preset (see 'paramcalc gpus').")]
 GpusOption = Annotated[int, typer.Option("--gpus", help="Number of GPUs.", min=1)]
-GpuMemory = Annotated[str | None, typer.Option("--gpu-memory", help="Custom GPU memory: 48GB, 80GiB.",
-                                               show_default=False)]
-GpuFlops = Annotated[str | None, typer.Option("--gpu-flops", help="Custom dense peak FLOP/s: 150e12.",
-                                              show_default=False)]
-GpuBandwidth = Annotated[str | None, typer.Option("--gpu-bandwidth", help="Custom memory bandwidth: 1e12, 3.35TB/s.",
-                                                  show_default=False)]
-Reserve = Annotated[float, typer.Option("--reserve", help="Fraction of GPU memory kept free (framework, fragmentation).")]
+GpuMemory = Annotated[
+    str | None, typer.Option("--gpu-memory", help="Custom GPU memory: 48GB, 80GiB.", show_default=False)
+]
+GpuFlops = Annotated[
+    str | None, typer.Option("--gpu-flops", help="Custom dense peak FLOP/s: 150e12.", show_default=False)
+]
+GpuBandwidth = Annotated[
+    str | None, typer.Option("--gpu-bandwidth", help="Custom memory bandwidth: 1e12, 3.35TB/s.", show_default=False)
+]
+Reserve = Annotated[
+    float, typer.Option("--reserve", help="Fraction of GPU memory kept free (framework, fragmentation).")
+]
 Explain = Annotated[bool, typer.Option("--explain", help="Show where each figure comes from.")]
 
 
@@ -89,8 +106,12 @@ def _gpu(name: str, memory: str | None, flops: str | None, bandwidth: str | None
         hint = f" (did you mean '{close[0]}'?)" if close else f"; one of: {', '.join(GPUS)}"
         raise typer.BadParameter(f"unknown GPU '{name}'{hint}", param_hint="--gpu")
     try:
-        return custom(GPUS[key], parse_bytes(memory) if memory else None, parse_positive(flops) if flops else None,
-                      parse_bytes(bandwidth) if bandwidth else None)
+        return custom(
+            GPUS[key],
+            parse_bytes(memory) if memory else None,
+            parse_positive(flops) if flops else None,
+            parse_bytes(bandwidth) if bandwidth else None,
+        )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
 
@@ -136,22 +157,34 @@ def train(
     gpus: GpusOption = 1,
     gpu: GpuOption = "h100-sxm",
     micro_batch: Annotated[int, typer.Option("--micro-batch", help="Sequences per GPU per step.", min=1)] = 1,
-    seq: Annotated[int | None, typer.Option("--seq", help="Sequence length. Default: the config's context.",
-                                            min=1, show_default=False)] = None,
+    seq: Annotated[
+        int | None,
+        typer.Option("--seq", help="Sequence length. Default: the config's context.", min=1, show_default=False),
+    ] = None,
     precision: Annotated[Precision, typer.Option("--precision", help="Training precision.")] = Precision.bf16_mixed,
-    optimizer: Annotated[Optimizer, typer.Option("--optimizer", help="Optimizer (its state per parameter).")] = Optimizer.adamw,
-    zero: Annotated[str, typer.Option("--zero", help="ZeRO stage 0-3, or FSDP's no-shard, shard-grad-op, full-shard.")] = "0",
+    optimizer: Annotated[
+        Optimizer, typer.Option("--optimizer", help="Optimizer (its state per parameter).")
+    ] = Optimizer.adamw,
+    zero: Annotated[
+        str, typer.Option("--zero", help="ZeRO stage 0-3, or FSDP's no-shard, shard-grad-op, full-shard.")
+    ] = "0",
     tp: Annotated[int, typer.Option("--tp", help="Tensor-parallel degree.", min=1)] = 1,
     pp: Annotated[int, typer.Option("--pp", help="Pipeline-parallel degree.", min=1)] = 1,
     sp: Annotated[bool, typer.Option("--sp", help="Sequence parallelism (with --tp).")] = False,
     recompute: Annotated[Recompute, typer.Option("--recompute", help="Activation recomputation.")] = Recompute.none,
-    flash_attention: Annotated[bool, typer.Option("--flash-attention/--no-flash-attention",
-                                                  help="Flash attention: no attention scores stored.")] = True,
+    flash_attention: Annotated[
+        bool,
+        typer.Option("--flash-attention/--no-flash-attention", help="Flash attention: no attention scores stored."),
+    ] = True,
     tokens: TokensOption = None,
     mfu: Annotated[float, typer.Option("--mfu", help="Model FLOPs utilization: achieved / dense peak.")] = 0.4,
-    finetune: Annotated[Finetune, typer.Option("--finetune", help="full, or lora (adapters only train).")] = Finetune.full,
+    finetune: Annotated[
+        Finetune, typer.Option("--finetune", help="full, or lora (adapters only train).")
+    ] = Finetune.full,
     lora_rank: Annotated[int, typer.Option("--lora-rank", help="LoRA rank r.")] = 16,
-    lora_targets: Annotated[LoraTargets, typer.Option("--lora-targets", help="LoRA on attention projections, or all linear layers.")] = LoraTargets.attention,
+    lora_targets: Annotated[
+        LoraTargets, typer.Option("--lora-targets", help="LoRA on attention projections, or all linear layers.")
+    ] = LoraTargets.attention,
     reserve: Reserve = 0.1,
     gpu_memory: GpuMemory = None,
     gpu_flops: GpuFlops = None,
@@ -175,14 +208,29 @@ def train(
 
     stage = ZERO_NAMES.get(zero.lower())
     if stage is None:
-        raise typer.BadParameter(f"'{zero}' is not 0, 1, 2, 3, no-shard, shard-grad-op or full-shard",
-                                 param_hint="--zero")
+        raise typer.BadParameter(
+            f"'{zero}' is not 0, 1, 2, 3, no-shard, shard-grad-op or full-shard", param_hint="--zero"
+        )
     report = _load(config, set_)
     settings = TrainSettings(
-        gpu=_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth), gpus=gpus, micro_batch=micro_batch, seq=seq,
-        precision=precision.value, optimizer=optimizer.value, zero=stage, tp=tp, pp=pp, sp=sp,
-        recompute=recompute.value, flash_attention=flash_attention, tokens=_tokens(tokens), mfu=mfu,
-        finetune=finetune.value, lora_rank=lora_rank, lora_targets=lora_targets.value, reserve=reserve,
+        gpu=_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
+        gpus=gpus,
+        micro_batch=micro_batch,
+        seq=seq,
+        precision=precision.value,
+        optimizer=optimizer.value,
+        zero=stage,
+        tp=tp,
+        pp=pp,
+        sp=sp,
+        recompute=recompute.value,
+        flash_attention=flash_attention,
+        tokens=tokens_option(tokens),
+        mfu=mfu,
+        finetune=finetune.value,
+        lora_rank=lora_rank,
+        lora_targets=lora_targets.value,
+        reserve=reserve,
     )
     result = estimate(report, settings)
     data = {"name": report.config.name, **to_dict(result)}
@@ -194,13 +242,25 @@ def train(
 def infer(
     config: ConfigArg,
     batch: Annotated[int, typer.Option("--batch", help="Sequences served at once.", min=1)] = 1,
-    context: Annotated[int | None, typer.Option("--context", help="Tokens per sequence. Default: the config's context.",
-                                                min=1, show_default=False)] = None,
+    context: Annotated[
+        int | None,
+        typer.Option(
+            "--context", help="Tokens per sequence. Default: the config's context.", min=1, show_default=False
+        ),
+    ] = None,
     dtype: Annotated[Dtype, typer.Option("--dtype", help="Weight precision.")] = Dtype.bf16,
-    kv_dtype: Annotated[Dtype | None, typer.Option("--kv-dtype", help="KV cache precision. Default: --dtype "
-                                                   "(bf16 when the weights are int8/int4).", show_default=False)] = None,
-    mla_cache: Annotated[MlaCache, typer.Option("--mla-cache", help="MLA models: cache the compressed latent, "
-                                                "or the full keys and values.")] = MlaCache.latent,
+    kv_dtype: Annotated[
+        Dtype | None,
+        typer.Option(
+            "--kv-dtype",
+            help="KV cache precision. Default: --dtype (bf16 when the weights are int8/int4).",
+            show_default=False,
+        ),
+    ] = None,
+    mla_cache: Annotated[
+        MlaCache,
+        typer.Option("--mla-cache", help="MLA models: cache the compressed latent, or the full keys and values."),
+    ] = MlaCache.latent,
     gpu: GpuOption = "h100-sxm",
     gpus: GpusOption = 1,
     reserve: Reserve = 0.1,
@@ -224,8 +284,13 @@ def infer(
 
     report = _load(config, set_)
     settings = InferSettings(
-        gpu=_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth), gpus=gpus, batch=batch, context=context,
-        dtype=dtype.value, kv_dtype=kv_dtype.value if kv_dtype else None, mla_cache=mla_cache.value,
+        gpu=_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
+        gpus=gpus,
+        batch=batch,
+        context=context,
+        dtype=dtype.value,
+        kv_dtype=kv_dtype.value if kv_dtype else None,
+        mla_cache=mla_cache.value,
         reserve=reserve,
     )
     result = estimate(report, settings)
@@ -248,6 +313,8 @@ def gpus(json_: JsonFlag = False, debug: Debug = False) -> None:
     lines = [f"{'gpu':10}  {'memory':>7}  {'bf16 TFLOP/s':>12}  {'fp8 TFLOP/s':>11}  {'bandwidth':>10}  source"]
     for g in GPUS.values():
         fp8 = f"{g.fp8_flops / 1e12:,.0f}" if g.fp8_flops else "-"
-        lines.append(f"{g.name:10}  {size(g.memory):>7}  {g.bf16_flops / 1e12:12,.0f}  {fp8:>11}  "
-                     f"{size(int(g.bandwidth)) + '/s':>10}  {g.source}")
+        lines.append(
+            f"{g.name:10}  {size(g.memory):>7}  {g.bf16_flops / 1e12:12,.0f}  {fp8:>11}  "
+            f"{size(int(g.bandwidth)) + '/s':>10}  {g.source}"
+        )
     emit("\n".join(lines) + "\n")

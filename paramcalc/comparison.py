@@ -80,14 +80,21 @@ def compare(reports: list[Report], baseline: int = 0) -> Comparison:
         Row("active", "active params per token", TOTALS, tuple(r.active for r in reports)),
     ]
     rows += [
-        Row(f"memory.{d}", f"weights in {d}", MEMORY, tuple(r.memory_bytes[d] for r in reports))
-        for d in DTYPE_BITS
+        Row(f"memory.{d}", f"weights in {d}", MEMORY, tuple(r.memory_bytes[d] for r in reports)) for d in DTYPE_BITS
     ]
     rows += [
-        Row("flops.forward_per_token", "forward FLOPs per token", FLOPS,
-            tuple(r.flops.forward_per_token for r in reports)),
-        Row("flops.training_per_token", "training FLOPs per token", FLOPS,
-            tuple(r.flops.training_per_token for r in reports)),
+        Row(
+            "flops.forward_per_token",
+            "forward FLOPs per token",
+            FLOPS,
+            tuple(r.flops.forward_per_token for r in reports),
+        ),
+        Row(
+            "flops.training_per_token",
+            "training FLOPs per token",
+            FLOPS,
+            tuple(r.flops.training_per_token for r in reports),
+        ),
         Row("flops.training_tokens", "training tokens", FLOPS, tuple(r.flops.training_tokens for r in reports)),
         Row("flops.training_total", "training FLOPs total", FLOPS, tuple(r.flops.training_total for r in reports)),
         Row("flops.six_nd", "6ND", FLOPS, tuple(r.flops.six_nd for r in reports)),

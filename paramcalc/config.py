@@ -30,6 +30,7 @@ from paramcalc.fields import (  # noqa: F401  (re-exported: the public names of 
     Field,
 )
 
+
 class Config(NamedTuple):
     """A validated architecture with every default filled in."""
 
@@ -116,7 +117,9 @@ class Config(NamedTuple):
 
 
 # Fields that mean nothing unless the model has experts, or multi-head latent attention.
-_MOE_FIELDS = frozenset({"experts_per_token", "expert_d_ff", "dense_layers", "shared_expert_d_ff", "shared_expert_gate"})
+_MOE_FIELDS = frozenset(
+    {"experts_per_token", "expert_d_ff", "dense_layers", "shared_expert_d_ff", "shared_expert_gate"}
+)
 _MLA_FIELDS = frozenset({"q_lora_rank", "rope_head_dim", "v_head_dim"})
 
 

@@ -98,8 +98,14 @@ def _evaluate(base_fields: dict[str, Any], fields: dict[str, Any]) -> Report | N
 
 
 def search(
-    base: Config, base_fields: dict[str, Any], target: int, active: bool = False, layers: int | None = None,
-    multiple: int = 64, aspect: tuple[float, float] = ASPECT, top: int = 5,
+    base: Config,
+    base_fields: dict[str, Any],
+    target: int,
+    active: bool = False,
+    layers: int | None = None,
+    multiple: int = 64,
+    aspect: tuple[float, float] = ASPECT,
+    top: int = 5,
 ) -> list[Candidate]:
     """Shapes of `base` whose total (or active) parameters come closest to `target`.
 
@@ -119,7 +125,7 @@ def search(
         if hi_w < lo_w:
             continue
 
-        def value(k: int) -> tuple[int, Report | None, dict[str, Any]]:
+        def value(k: int, depth: int = depth) -> tuple[int, Report | None, dict[str, Any]]:
             fields = shape(base, base_fields, depth, k * step, multiple)
             report = _evaluate(base_fields, fields)
             if report is None:
@@ -139,4 +145,3 @@ def search(
                 found.append(Candidate(fields, report, count, (count - target) / target))
     found.sort(key=lambda c: (abs(c.error), c.fields.get("layers", 0)))
     return found[:top]
-

@@ -56,7 +56,9 @@ def read_source(spec: str) -> Source:
         if preset is None:
             raise LoadError(spec, f"no such file, and no preset of that name{_suggest_preset(spec)}")
         return _preset_source(spec, preset)
-    return Source(spec, path.stem if path.name != "config.json" else path.parent.name or "config", _read(path, spec), path)
+    return Source(
+        spec, path.stem if path.name != "config.json" else path.parent.name or "config", _read(path, spec), path
+    )
 
 
 def _suggest_preset(spec: str) -> str:
@@ -174,8 +176,10 @@ def _parent_source(child: Source, parent: str) -> Source:
     preset = preset_path(parent)
     if preset is not None:
         return _preset_source(parent, preset)
-    raise LoadError(child.label, f"extends: '{parent}' is neither a file (next to {child.label}) "
-                                 f"nor a preset{_suggest_preset(parent)}")
+    raise LoadError(
+        child.label,
+        f"extends: '{parent}' is neither a file (next to {child.label}) nor a preset{_suggest_preset(parent)}",
+    )
 
 
 def _resolve_extends(data: dict[str, Any], source: Source, chain: tuple[str, ...]) -> dict[str, Any]:
@@ -195,7 +199,7 @@ def _resolve_extends(data: dict[str, Any], source: Source, chain: tuple[str, ...
     identity = _identity(parent_source)
     if identity in chain:
         names = [*chain, identity]
-        cycle = " -> ".join(Path(n).name for n in names[names.index(identity):])
+        cycle = " -> ".join(Path(n).name for n in names[names.index(identity) :])
         raise LoadError(source.label, f"extends: cycle {cycle}")
     inherited = _resolve_extends(_mapping(parent_source), parent_source, (*chain, identity))
     merged = {k: v for k, v in inherited.items() if k not in ("name", "source")}
@@ -255,8 +259,10 @@ def load_fields(
             data["name"] = f"{data.get('name', source.name)} [{shown}]"
     if head:
         if data.get("architecture") != "encoder":
-            raise UsageError(f"{source.label}: --head: only encoders (BERT, RoBERTa, DistilBERT) have a "
-                             "masked-LM head; decoders already count their output head")
+            raise UsageError(
+                f"{source.label}: --head: only encoders (BERT, RoBERTa, DistilBERT) have a "
+                "masked-LM head; decoders already count their output head"
+            )
         data = {**data, "mlm_head": True, "pooler": False, "name": f"{data.get('name', source.name)} (masked LM)"}
     return data, source, changes
 
@@ -267,10 +273,9 @@ def load(spec: str, overrides: list[str] | tuple[str, ...] = (), head: bool = Fa
     try:
         return parse_config(data, source.label, source.name)
     except ConfigError as exc:
-        raise ConfigError([
-            Problem(p.source, f"{p.field} (override)", p.message) if p.field in changes else p
-            for p in exc.problems
-        ]) from None
+        raise ConfigError(
+            [Problem(p.source, f"{p.field} (override)", p.message) if p.field in changes else p for p in exc.problems]
+        ) from None
 
 
 def _show(value: Any) -> str:

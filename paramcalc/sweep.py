@@ -17,10 +17,14 @@ from paramcalc.config import parse_config
 from paramcalc.engine import analyze
 from paramcalc.errors import ConfigError, UsageError
 
-RESULT_COLUMNS = ("params", "non_embedding", "active", "fp16_bytes", "int4_bytes", "forward_flops_per_token",
-                  "six_nd")
+RESULT_COLUMNS = ("params", "non_embedding", "active", "fp16_bytes", "int4_bytes", "forward_flops_per_token", "six_nd")
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
-    "<=": operator.le, ">=": operator.ge, "==": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
 }
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*(?::\s*(\d+))?\s*$")
 _CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$")
@@ -69,8 +73,10 @@ def parse_where(text: str, columns: set[str]) -> list[Condition]:
     for part in re.split(r"\s+and\s+", text.strip()):
         match = _CONDITION.match(part)
         if not match:
-            raise UsageError(f"--where: {part!r} is not COLUMN OP NUMBER (e.g. params < 3e9; OP is one of "
-                             "< <= > >= == !=; join conditions with 'and')")
+            raise UsageError(
+                f"--where: {part!r} is not COLUMN OP NUMBER (e.g. params < 3e9; OP is one of "
+                "< <= > >= == !=; join conditions with 'and')"
+            )
         column, op, number = match.groups()
         if column not in columns:
             raise UsageError(f"--where: unknown column {column!r}; columns: {', '.join(sorted(columns))}")
@@ -100,16 +106,19 @@ def rows(base: dict[str, Any], label: str, varies: list[Vary], tokens: int | Non
         except ConfigError as exc:
             yield Outcome(None, f"{', '.join(f'{k}={v}' for k, v in changes.items())}: {exc.lines()[0]}")
             continue
-        yield Outcome({
-            **changes,
-            "params": report.total,
-            "non_embedding": report.non_embedding,
-            "active": report.active,
-            "fp16_bytes": report.memory_bytes["fp16"],
-            "int4_bytes": report.memory_bytes["int4"],
-            "forward_flops_per_token": report.flops.forward_per_token,
-            "six_nd": report.flops.six_nd,
-        }, None)
+        yield Outcome(
+            {
+                **changes,
+                "params": report.total,
+                "non_embedding": report.non_embedding,
+                "active": report.active,
+                "fp16_bytes": report.memory_bytes["fp16"],
+                "int4_bytes": report.memory_bytes["int4"],
+                "forward_flops_per_token": report.flops.forward_per_token,
+                "six_nd": report.flops.six_nd,
+            },
+            None,
+        )
 
 
 def count_combinations(varies: list[Vary]) -> int:

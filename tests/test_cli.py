@@ -21,16 +21,31 @@ def test_count_json_contract(run) -> None:  # type: ignore[no-untyped-def]
     assert result.stderr == ""
     data = json.loads(result.stdout)
     assert data["name"] == "GPT-2" and data["architecture"] == "decoder"
-    assert data["params"] == {"total": 124_439_808, "non_embedding": 85_056_000, "active": 124_439_808,
-                              "weights": 124_337_664, "biases": 102_144}
+    assert data["params"] == {
+        "total": 124_439_808,
+        "non_embedding": 85_056_000,
+        "active": 124_439_808,
+        "weights": 124_337_664,
+        "biases": 102_144,
+    }
     assert sum(c["params"] for c in data["components"]) == data["params"]["total"]
     for component in data["components"]:
         assert set(component) >= {"name", "params", "weights", "biases"}
         assert component["weights"] + component["biases"] == component["params"]
-    assert data["memory_bytes"] == {"fp32": 497_759_232, "fp16": 248_879_616, "bf16": 248_879_616,
-                                    "int8": 124_439_808, "int4": 62_219_904}
-    assert set(data["flops"]) >= {"forward_per_token", "training_per_token", "training_tokens",
-                                  "training_total", "six_nd"}
+    assert data["memory_bytes"] == {
+        "fp32": 497_759_232,
+        "fp16": 248_879_616,
+        "bf16": 248_879_616,
+        "int8": 124_439_808,
+        "int4": 62_219_904,
+    }
+    assert set(data["flops"]) >= {
+        "forward_per_token",
+        "training_per_token",
+        "training_tokens",
+        "training_total",
+        "six_nd",
+    }
     assert isinstance(data["flops"]["training_tokens"], int)
 
 
@@ -53,8 +68,15 @@ def test_count_csv(run) -> None:  # type: ignore[no-untyped-def]
 def test_count_csv_detail_rows(run) -> None:  # type: ignore[no-untyped-def]
     rows = list(csv.DictReader(io.StringIO(run("count", "llama-2-7b", "-f", "csv", "--detail").stdout)))
     names = {r["component"] for r in rows}
-    assert {"attention.q", "attention.k", "attention.v", "attention.o", "feed_forward.gate",
-            "feed_forward.up", "feed_forward.down"} <= names
+    assert {
+        "attention.q",
+        "attention.k",
+        "attention.v",
+        "attention.o",
+        "feed_forward.gate",
+        "feed_forward.up",
+        "feed_forward.down",
+    } <= names
 
 
 def test_count_markdown(run) -> None:  # type: ignore[no-untyped-def]
@@ -70,8 +92,15 @@ def test_count_table(run) -> None:  # type: ignore[no-untyped-def]
     result = run("count", "gpt2")
     assert result.exit_code == 0 and result.stderr == ""
     out = result.stdout
-    for needle in ("GPT-2 (decoder)", "token_embedding", "124,439,808", "non-embedding params",
-                   "weights in int4", "6ND", "GB = 10^9 bytes"):
+    for needle in (
+        "GPT-2 (decoder)",
+        "token_embedding",
+        "124,439,808",
+        "non-embedding params",
+        "weights in int4",
+        "6ND",
+        "GB = 10^9 bytes",
+    ):
         assert needle in out
     assert "\x1b" not in out  # not a terminal: no colour codes
 
@@ -109,8 +138,10 @@ def test_bad_tokens_is_usage_error(run) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("layers: 2\nd_model: 64\nheads: 4\nvocab: 100\ncontext: 32\nkv_head: 2\n",
-         "kv_head: unknown field (did you mean 'kv_heads'?)"),
+        (
+            "layers: 2\nd_model: 64\nheads: 4\nvocab: 100\ncontext: 32\nkv_head: 2\n",
+            "kv_head: unknown field (did you mean 'kv_heads'?)",
+        ),
         ("layers: [\n", "invalid YAML at line 2"),
         ("- a\n", "must be a mapping of fields"),
         ("", "is empty"),
@@ -177,9 +208,9 @@ def test_presets_command(run) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_every_command_has_help(run) -> None:  # type: ignore[no-untyped-def]
-    from paramcalc.cli import app
-
     import typer.main
+
+    from paramcalc.cli import app
 
     group = typer.main.get_command(app)
     for name in group.commands:  # type: ignore[attr-defined]
@@ -194,13 +225,16 @@ def run_shell(command: str) -> subprocess.CompletedProcess[str]:
 def test_pipe_closed_early_is_quiet() -> None:
     py = sys.executable
     for fmt in ("--json", "--format table", "--format csv", "--detail --explain"):
-        result = run_shell(f"set -o pipefail; '{py}' -m paramcalc count gpt3 {fmt} | head -c 20 >/dev/null; "
-                           f"'{py}' -m paramcalc count gpt3 {fmt} | head -n 1")
+        result = run_shell(
+            f"set -o pipefail; '{py}' -m paramcalc count gpt3 {fmt} | head -c 20 >/dev/null; "
+            f"'{py}' -m paramcalc count gpt3 {fmt} | head -n 1"
+        )
         assert "Traceback" not in result.stderr and "Error" not in result.stderr, result.stderr
         assert result.stdout
 
 
 def test_python_dash_m() -> None:
-    result = subprocess.run([sys.executable, "-m", "paramcalc", "count", "gpt2", "--json"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "paramcalc", "count", "gpt2", "--json"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0 and json.loads(result.stdout)["params"]["total"] == 124_439_808

@@ -65,8 +65,14 @@ def test_csv_two_way(run) -> None:  # type: ignore[no-untyped-def]
 def test_csv_n_way_with_baseline(run) -> None:  # type: ignore[no-untyped-def]
     result = run("compare", "gpt2", "gpt2-medium", "gpt2-large", "-f", "csv", "--baseline", "gpt2-medium")
     header = next(csv.reader(io.StringIO(result.stdout)))
-    assert header == ["row", "GPT-2", "GPT-2 Medium", "GPT-2 Large", "GPT-2 / GPT-2 Medium",
-                      "GPT-2 Large / GPT-2 Medium"]
+    assert header == [
+        "row",
+        "GPT-2",
+        "GPT-2 Medium",
+        "GPT-2 Large",
+        "GPT-2 / GPT-2 Medium",
+        "GPT-2 Large / GPT-2 Medium",
+    ]
     rows = {r["row"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
     assert float(rows["total"]["GPT-2 Large / GPT-2 Medium"]) == pytest.approx(774_030_080 / 354_823_168, rel=1e-6)
 
@@ -128,8 +134,21 @@ def test_set_on_count(run) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_set_types(run) -> None:  # type: ignore[no-untyped-def]
-    data = json.loads(run("count", "gpt2", "--set", "bias=false", "--set", "activation=swiglu",
-                          "--set", "tokens=300e9", "--set", "name=GPT-2 nobias", "--json").stdout)
+    data = json.loads(
+        run(
+            "count",
+            "gpt2",
+            "--set",
+            "bias=false",
+            "--set",
+            "activation=swiglu",
+            "--set",
+            "tokens=300e9",
+            "--set",
+            "name=GPT-2 nobias",
+            "--json",
+        ).stdout
+    )
     assert data["name"] == "GPT-2 nobias"
     assert data["params"]["biases"] == 19_200  # only the LayerNorm shifts remain
     assert data["config"]["activation"] == "swiglu" and data["flops"]["training_tokens"] == 300 * 10**9

@@ -29,8 +29,10 @@ def test_all_problems_at_once() -> None:
     lines = problems({"layers": 0, "d_model": "big", "heads": 4, "vocab": 100, "activation": "swishglu"})
     assert "m.yaml: layers: must be positive, not 0" in lines
     assert "m.yaml: d_model: must be a whole number, not a string ('big')" in lines
-    assert any(line.startswith("m.yaml: activation: 'swishglu' is not one of") and "did you mean 'swiglu'" in line
-               for line in lines)
+    assert any(
+        line.startswith("m.yaml: activation: 'swishglu' is not one of") and "did you mean 'swiglu'" in line
+        for line in lines
+    )
     assert "m.yaml: context: is required for architecture 'decoder'" in lines
 
 
@@ -67,8 +69,9 @@ def test_mlp_requires_layer_sizes() -> None:
     assert "m.yaml: layer_sizes: must be a list of at least two positive whole numbers, not [2]" in problems(
         {"architecture": "mlp", "layer_sizes": [2]}
     )
-    assert "m.yaml: heads: does not apply to architecture 'mlp' (only to decoder, encoder, encoder-decoder)" in problems(
-        {"architecture": "mlp", "layer_sizes": [2, 1], "heads": 2}
+    assert (
+        "m.yaml: heads: does not apply to architecture 'mlp' (only to decoder, encoder, encoder-decoder)"
+        in problems({"architecture": "mlp", "layer_sizes": [2, 1], "heads": 2})
     )
 
 

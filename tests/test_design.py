@@ -16,8 +16,13 @@ from paramcalc.design import compute_optimal, loss
 from paramcalc.engine import analyze
 
 # Hoffmann et al. 2022, Table 3 (Approach 1): parameters, tokens, FLOPs of compute-optimal models.
-CHINCHILLA_TABLE_3 = [(400e6, 8.0e9, 1.92e19), (1e9, 20.2e9, 1.21e20), (10e9, 205.1e9, 1.23e22),
-                      (67e9, 1.5e12, 5.76e23), (175e9, 3.7e12, 3.85e24)]
+CHINCHILLA_TABLE_3 = [
+    (400e6, 8.0e9, 1.92e19),
+    (1e9, 20.2e9, 1.21e20),
+    (10e9, 205.1e9, 1.23e22),
+    (67e9, 1.5e12, 5.76e23),
+    (175e9, 3.7e12, 3.85e24),
+]
 
 
 @pytest.mark.parametrize(("params", "tokens", "flops"), CHINCHILLA_TABLE_3)
@@ -73,8 +78,11 @@ def test_solve_params_with_base(run) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_solve_pinned_layers_and_multiple(run) -> None:  # type: ignore[no-untyped-def]
-    data = json.loads(run("solve", "--params", "3e9", "--base", "llama-2-7b", "--layers", "26", "--multiple-of",
-                          "256", "--json").stdout)
+    data = json.loads(
+        run(
+            "solve", "--params", "3e9", "--base", "llama-2-7b", "--layers", "26", "--multiple-of", "256", "--json"
+        ).stdout
+    )
     for c in data["candidates"]:
         assert c["config"]["layers"] == 26 and c["config"]["d_model"] % 256 == 0 and c["config"]["d_ff"] % 256 == 0
 
@@ -119,7 +127,14 @@ def test_sweep_csv_rows_are_full_counts(run) -> None:  # type: ignore[no-untyped
     result = run("sweep", "llama-2-7b", "--vary", "layers=30..34:2", "--vary", "kv_heads=8,32", "-f", "csv")
     assert result.exit_code == 0 and result.stderr == ""
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [(int(r["layers"]), int(r["kv_heads"])) for r in rows] == [(30, 8), (30, 32), (32, 8), (32, 32), (34, 8), (34, 32)]
+    assert [(int(r["layers"]), int(r["kv_heads"])) for r in rows] == [
+        (30, 8),
+        (30, 32),
+        (32, 8),
+        (32, 32),
+        (34, 8),
+        (34, 32),
+    ]
     row = next(r for r in rows if r["layers"] == "32" and r["kv_heads"] == "32")
     report = analyze(paramcalc.load("llama-2-7b"))
     assert int(row["params"]) == report.total and int(row["fp16_bytes"]) == report.memory_bytes["fp16"]
@@ -129,13 +144,18 @@ def test_sweep_csv_rows_are_full_counts(run) -> None:  # type: ignore[no-untyped
 def test_sweep_invalid_skipped_and_counted(run) -> None:  # type: ignore[no-untyped-def]
     result = run("sweep", "gpt2", "--vary", "d_model=768,1000", "-f", "jsonl")
     assert [json.loads(line)["d_model"] for line in result.stdout.splitlines()] == [768]
-    assert result.stderr == "paramcalc: skipped 1 of 2 combinations that are not valid configs (--strict to stop at the first)\n"
+    assert (
+        result.stderr
+        == "paramcalc: skipped 1 of 2 combinations that are not valid configs (--strict to stop at the first)\n"
+    )
     strict = run("sweep", "gpt2", "--vary", "d_model=768,1000", "-f", "jsonl", "--strict")
     assert strict.exit_code == 1 and "heads: 12 does not divide d_model 1000" in strict.stderr
 
 
 def test_sweep_where(run) -> None:  # type: ignore[no-untyped-def]
-    out = run("sweep", "gpt2", "--vary", "layers=1..48", "-f", "jsonl", "--where", "params < 300e6 and layers >= 20").stdout
+    out = run(
+        "sweep", "gpt2", "--vary", "layers=1..48", "-f", "jsonl", "--where", "params < 300e6 and layers >= 20"
+    ).stdout
     rows = [json.loads(line) for line in out.splitlines()]
     assert rows and all(r["params"] < 300e6 and r["layers"] >= 20 for r in rows)
     assert [r["layers"] for r in rows] == list(range(20, rows[-1]["layers"] + 1))
@@ -166,8 +186,12 @@ def test_sweep_table_on_request(run) -> None:  # type: ignore[no-untyped-def]
 def test_sweep_streams() -> None:
     # A sweep of 10^6 rows: the first rows arrive long before it could have ended; then we close
     # the pipe and it stops quietly.
-    with subprocess.Popen([sys.executable, "-m", "paramcalc", "sweep", "gpt2", "--vary", "layers=1..1000000",
-                           "-f", "csv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(
+        [sys.executable, "-m", "paramcalc", "sweep", "gpt2", "--vary", "layers=1..1000000", "-f", "csv"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
         assert proc.stdout is not None and proc.stderr is not None
         header = proc.stdout.readline()
         first = [proc.stdout.readline() for _ in range(3)]

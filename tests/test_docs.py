@@ -28,7 +28,7 @@ def test_field_documented(field: str) -> None:
 def test_readme_starts_with_the_two_commands() -> None:
     first_block = README.split("```")[1]
     lines = [line for line in first_block.splitlines() if line.strip()]
-    assert lines == ['pip install . && paramcalc count configs/gpt3.yaml', 'pip install ".[test]" && pytest']
+    assert lines == ["pip install . && paramcalc count configs/gpt3.yaml", 'pip install ".[test]" && pytest']
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -40,16 +40,43 @@ def test_reference_models_exact(preset: str) -> None:
 # components must put each parameter where transformers has it.
 BREAKDOWN = {
     # preset: {our component: reference count}
-    "gpt2": {"token_embedding": 38_597_376, "position_embedding": 786_432, "attention": 28_348_416,
-             "feed_forward": 56_669_184, "norms": 38_400, "output_head": 0},
-    "bert-base": {"token_embedding": 23_440_896, "position_embedding": 393_216, "token_type_embedding": 1_536,
-                  "attention": 28_348_416, "feed_forward": 56_669_184, "pooler": 590_592},
-    "pythia-1.4b": {"token_embedding": 103_022_592, "attention": 402_849_792, "feed_forward": 805_552_128,
-                    "norms": 200_704, "output_head": 103_022_592},
-    "llama-2-70b": {"token_embedding": 262_144_000, "attention": 12_079_595_520,
-                    "feed_forward": 56_371_445_760, "norms": 1_318_912, "output_head": 262_144_000},
-    "mixtral-8x7b": {"attention": 1_342_177_280, "experts": 45_097_156_608, "router": 1_048_576,
-                     "norms": 266_240, "output_head": 131_072_000},
+    "gpt2": {
+        "token_embedding": 38_597_376,
+        "position_embedding": 786_432,
+        "attention": 28_348_416,
+        "feed_forward": 56_669_184,
+        "norms": 38_400,
+        "output_head": 0,
+    },
+    "bert-base": {
+        "token_embedding": 23_440_896,
+        "position_embedding": 393_216,
+        "token_type_embedding": 1_536,
+        "attention": 28_348_416,
+        "feed_forward": 56_669_184,
+        "pooler": 590_592,
+    },
+    "pythia-1.4b": {
+        "token_embedding": 103_022_592,
+        "attention": 402_849_792,
+        "feed_forward": 805_552_128,
+        "norms": 200_704,
+        "output_head": 103_022_592,
+    },
+    "llama-2-70b": {
+        "token_embedding": 262_144_000,
+        "attention": 12_079_595_520,
+        "feed_forward": 56_371_445_760,
+        "norms": 1_318_912,
+        "output_head": 262_144_000,
+    },
+    "mixtral-8x7b": {
+        "attention": 1_342_177_280,
+        "experts": 45_097_156_608,
+        "router": 1_048_576,
+        "norms": 266_240,
+        "output_head": 131_072_000,
+    },
 }
 
 
@@ -106,8 +133,14 @@ def test_other_published_counts(preset: str) -> None:
 
 # GPT-3 paper (Brown et al. 2020), Table D.1 "Params" column, in millions.
 GPT3_TABLE_D1 = {
-    "gpt3-small": 125, "gpt3-medium": 356, "gpt3-large": 760, "gpt3-xl": 1_320,
-    "gpt3-2.7b": 2_650, "gpt3-6.7b": 6_660, "gpt3-13b": 12_850, "gpt3-175b": 174_600,
+    "gpt3-small": 125,
+    "gpt3-medium": 356,
+    "gpt3-large": 760,
+    "gpt3-xl": 1_320,
+    "gpt3-2.7b": 2_650,
+    "gpt3-6.7b": 6_660,
+    "gpt3-13b": 12_850,
+    "gpt3-175b": 174_600,
 }
 
 

@@ -23,11 +23,18 @@ PRESETS = preset_names()
 RUNNER = CliRunner()
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=12), st.sampled_from(["300B", "1e999", "-5", "0", "swiglu", "nan", "[1", "*a", "!!python/name:os"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(["300B", "1e999", "-5", "0", "swiglu", "nan", "[1", "*a", "!!python/name:os"]),
 )
-junk = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
-                    max_leaves=12)
+junk = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
 keys = st.sampled_from(sorted(FIELDS)) | st.text(min_size=1, max_size=12)
 
 

@@ -20,9 +20,34 @@ from paramcalc.hf import supported
 FIXTURES = Path(__file__).parent / "fixtures" / "hf"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())["models"]
 FAMILIES = {
-    "gpt2", "gptj", "gpt_neox", "opt", "bloom", "falcon", "llama", "mistral", "mixtral", "qwen2", "qwen2_moe",
-    "qwen3", "qwen3_moe", "gemma", "gemma2", "phi", "phi3", "phimoe", "starcoder2", "olmo", "olmo2",
-    "stablelm", "deepseek_v2", "deepseek_v3", "bert", "roberta", "distilbert", "t5",
+    "gpt2",
+    "gptj",
+    "gpt_neox",
+    "opt",
+    "bloom",
+    "falcon",
+    "llama",
+    "mistral",
+    "mixtral",
+    "qwen2",
+    "qwen2_moe",
+    "qwen3",
+    "qwen3_moe",
+    "gemma",
+    "gemma2",
+    "phi",
+    "phi3",
+    "phimoe",
+    "starcoder2",
+    "olmo",
+    "olmo2",
+    "stablelm",
+    "deepseek_v2",
+    "deepseek_v3",
+    "bert",
+    "roberta",
+    "distilbert",
+    "t5",
 }
 
 
@@ -143,8 +168,14 @@ def test_wrong_type_named(tmp_path: Path) -> None:
 def test_omitted_keys_take_transformers_defaults(tmp_path: Path) -> None:
     # Llama without tie_word_embeddings / attention_bias / num_key_value_heads: untied, no
     # biases, MHA, as LlamaConfig defaults.
-    data = {"model_type": "llama", "hidden_size": 256, "num_hidden_layers": 2, "num_attention_heads": 4,
-            "vocab_size": 1000, "intermediate_size": 512}
+    data = {
+        "model_type": "llama",
+        "hidden_size": 256,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "vocab_size": 1000,
+        "intermediate_size": 512,
+    }
     path = tmp_path / "config.json"
     path.write_text(json.dumps(data))
     config = paramcalc.load(str(path))
@@ -173,12 +204,18 @@ def test_unknown_type_cli(run, tmp_path: Path) -> None:  # type: ignore[no-untyp
 
 # Presets converted from these config.json files must keep their exact totals.
 PRESET_FIXTURES = {
-    "llama-3.1-8b": "meta-llama__Llama-3.1-8B.json", "llama-3.1-70b": "meta-llama__Llama-3.1-70B.json",
-    "llama-3.1-405b": "meta-llama__Llama-3.1-405B.json", "qwen2.5-7b": "Qwen__Qwen2.5-7B.json",
-    "qwen3-30b-a3b": "Qwen__Qwen3-30B-A3B.json", "gemma-2-9b": "google__gemma-2-9b.json",
-    "phi-3-mini": "microsoft__Phi-3-mini-4k-instruct.json", "deepseek-v3": "deepseek-ai__DeepSeek-V3.json",
-    "mixtral-8x22b": "mistralai__Mixtral-8x22B-v0.1.json", "falcon-40b": "tiiuae__falcon-40b-instruct.json",
-    "bloom": "bigscience__bloom.json", "opt-66b": "facebook__opt-66b.json",
+    "llama-3.1-8b": "meta-llama__Llama-3.1-8B.json",
+    "llama-3.1-70b": "meta-llama__Llama-3.1-70B.json",
+    "llama-3.1-405b": "meta-llama__Llama-3.1-405B.json",
+    "qwen2.5-7b": "Qwen__Qwen2.5-7B.json",
+    "qwen3-30b-a3b": "Qwen__Qwen3-30B-A3B.json",
+    "gemma-2-9b": "google__gemma-2-9b.json",
+    "phi-3-mini": "microsoft__Phi-3-mini-4k-instruct.json",
+    "deepseek-v3": "deepseek-ai__DeepSeek-V3.json",
+    "mixtral-8x22b": "mistralai__Mixtral-8x22B-v0.1.json",
+    "falcon-40b": "tiiuae__falcon-40b-instruct.json",
+    "bloom": "bigscience__bloom.json",
+    "opt-66b": "facebook__opt-66b.json",
 }
 
 

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-BOMB = "a: &a [" + ",".join(['"lol"'] * 9) + "]\n" + "".join(
-    f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]\n" for p, n in zip("abcdefgh", "bcdefghi")
+BOMB = (
+    "a: &a ["
+    + ",".join(['"lol"'] * 9)
+    + "]\n"
+    + "".join(f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]\n" for p, n in zip("abcdefgh", "bcdefghi"))
 )
 
 
@@ -84,8 +87,14 @@ def test_deep_nesting(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-d
     fails(run, str(tmp_path / "deep.json"), "nests brackets more than 100 deep")
 
 
-@pytest.mark.parametrize("tag", ["!!python/object/apply:os.system ['touch pwned']", "!!python/name:os.system",
-                                 "layers: !!python/object/new:type [x, [], {}]"])
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "!!python/object/apply:os.system ['touch pwned']",
+        "!!python/name:os.system",
+        "layers: !!python/object/new:type [x, [], {}]",
+    ],
+)
 def test_python_tags_refused(run, tmp_path: Path, tag: str) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "tag.yaml").write_text(tag + "\n")
     fails(run, str(tmp_path / "tag.yaml"), "could not determine a constructor")
@@ -104,9 +113,25 @@ def test_config_json_array(run, tmp_path: Path) -> None:  # type: ignore[no-unty
 
 def test_huge_but_valid_values_are_exact_and_fast(run) -> None:  # type: ignore[no-untyped-def]
     # No loop grows with a config value (benchmarks/startup.py times this call).
-    result = run("count", "mixtral-8x7b", "--json", "--set", "layers=1000000", "--set", "d_model=1000000",
-                 "--set", "heads=1000", "--set", "kv_heads=100", "--set", "vocab=1000000000",
-                 "--set", "experts=10000", "--set", "d_ff=4000000")
+    result = run(
+        "count",
+        "mixtral-8x7b",
+        "--json",
+        "--set",
+        "layers=1000000",
+        "--set",
+        "d_model=1000000",
+        "--set",
+        "heads=1000",
+        "--set",
+        "kv_heads=100",
+        "--set",
+        "vocab=1000000000",
+        "--set",
+        "experts=10000",
+        "--set",
+        "d_ff=4000000",
+    )
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     d, layers, vocab, ff, experts = 10**6, 10**6, 10**9, 4 * 10**6, 10**4

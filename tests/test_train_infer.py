@@ -131,8 +131,18 @@ def test_mla_caches_the_latent() -> None:
 
 
 def test_gpu_presets() -> None:
-    required = {"a100-40gb", "a100-80gb", "h100-sxm", "h100-pcie", "h200", "b200", "l40s", "rtx-3090",
-                "rtx-4090", "mi300x"}
+    required = {
+        "a100-40gb",
+        "a100-80gb",
+        "h100-sxm",
+        "h100-pcie",
+        "h200",
+        "b200",
+        "l40s",
+        "rtx-3090",
+        "rtx-4090",
+        "mi300x",
+    }
     assert required <= set(GPUS)
     for gpu in GPUS.values():
         assert gpu.source and gpu.memory >= 24e9 and gpu.bf16_flops > 50e12 and gpu.bandwidth > 500e9
@@ -167,15 +177,34 @@ def test_infer_json_contract(run) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     "args",
     [
-        ["--gpus", "8", "--zero", "3"], ["--gpus", "8", "--zero", "full-shard"], ["--gpus", "8", "--zero", "2"],
-        ["--gpus", "8", "--zero", "shard-grad-op"], ["--gpus", "8", "--zero", "1"], ["--gpus", "8", "--tp", "8", "--sp"],
-        ["--gpus", "8", "--pp", "4"], ["--micro-batch", "4"], ["--seq", "1024"], ["--precision", "fp32"],
-        ["--precision", "fp16-mixed"], ["--precision", "fp8-mixed"], ["--optimizer", "adamw-8bit"],
-        ["--optimizer", "sgd-momentum"], ["--optimizer", "adafactor"], ["--recompute", "selective"],
-        ["--recompute", "full"], ["--no-flash-attention"], ["--tokens", "1T"], ["--mfu", "0.5"],
-        ["--finetune", "lora", "--lora-rank", "64", "--lora-targets", "all"], ["--gpu", "mi300x"],
-        ["--gpu-memory", "48GB", "--gpu-flops", "150e12", "--gpu-bandwidth", "1e12"], ["--reserve", "0"],
-        ["--set", "kv_heads=8"], ["--explain"], ["--format", "markdown"], ["--format", "csv"],
+        ["--gpus", "8", "--zero", "3"],
+        ["--gpus", "8", "--zero", "full-shard"],
+        ["--gpus", "8", "--zero", "2"],
+        ["--gpus", "8", "--zero", "shard-grad-op"],
+        ["--gpus", "8", "--zero", "1"],
+        ["--gpus", "8", "--tp", "8", "--sp"],
+        ["--gpus", "8", "--pp", "4"],
+        ["--micro-batch", "4"],
+        ["--seq", "1024"],
+        ["--precision", "fp32"],
+        ["--precision", "fp16-mixed"],
+        ["--precision", "fp8-mixed"],
+        ["--optimizer", "adamw-8bit"],
+        ["--optimizer", "sgd-momentum"],
+        ["--optimizer", "adafactor"],
+        ["--recompute", "selective"],
+        ["--recompute", "full"],
+        ["--no-flash-attention"],
+        ["--tokens", "1T"],
+        ["--mfu", "0.5"],
+        ["--finetune", "lora", "--lora-rank", "64", "--lora-targets", "all"],
+        ["--gpu", "mi300x"],
+        ["--gpu-memory", "48GB", "--gpu-flops", "150e12", "--gpu-bandwidth", "1e12"],
+        ["--reserve", "0"],
+        ["--set", "kv_heads=8"],
+        ["--explain"],
+        ["--format", "markdown"],
+        ["--format", "csv"],
     ],
 )
 def test_train_options(run, args: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -235,9 +264,21 @@ def test_train_bad_combinations(run, args: list[str], message: str) -> None:  # 
 
 @pytest.mark.parametrize(
     "args",
-    [["--batch", "8"], ["--context", "32768"], ["--dtype", "int4"], ["--dtype", "fp8", "--kv-dtype", "fp8"],
-     ["--dtype", "int8"], ["--gpu", "rtx-4090"], ["--gpus", "2"], ["--reserve", "0.2"], ["--explain"],
-     ["--gpu-memory", "24GiB"], ["--format", "markdown"], ["--format", "csv"], ["--set", "kv_heads=8"]],
+    [
+        ["--batch", "8"],
+        ["--context", "32768"],
+        ["--dtype", "int4"],
+        ["--dtype", "fp8", "--kv-dtype", "fp8"],
+        ["--dtype", "int8"],
+        ["--gpu", "rtx-4090"],
+        ["--gpus", "2"],
+        ["--reserve", "0.2"],
+        ["--explain"],
+        ["--gpu-memory", "24GiB"],
+        ["--format", "markdown"],
+        ["--format", "csv"],
+        ["--set", "kv_heads=8"],
+    ],
 )
 def test_infer_options(run, args: list[str]) -> None:  # type: ignore[no-untyped-def]
     result = run("infer", "llama-3-8b", *args)

@@ -103,8 +103,10 @@ def check(settings: InferSettings, config: Config) -> None:
     s = settings
     problems = []
     if config.architecture in (ENCODER, MLP):
-        problems.append(f"infer is for models that generate tokens; an {config.architecture} does not "
-                        "(count gives its weights' memory)")
+        problems.append(
+            f"infer is for models that generate tokens; an {config.architecture} does not "
+            "(count gives its weights' memory)"
+        )
     if s.gpus < 1 or s.batch < 1:
         problems.append("--gpus and --batch must be at least 1")
     if s.context is not None and s.context < 1:
@@ -135,9 +137,17 @@ def estimate(report: Report, settings: InferSettings) -> InferEstimate:
     step = weight_bytes_per_step(report, bits, s.batch) + kv_cache
     bound = s.batch * s.gpus * s.gpu.bandwidth / step
     return InferEstimate(
-        settings=s, context=context, kv_dtype=kv_dtype, weights=weights, kv_cache=kv_cache,
-        activations=activations, kv_cache_bytes_per_token=per_token_kv, usable=usable,
-        max_context=max_context, max_batch=max_batch, decode_tokens_per_s_bound=bound,
+        settings=s,
+        context=context,
+        kv_dtype=kv_dtype,
+        weights=weights,
+        kv_cache=kv_cache,
+        activations=activations,
+        kv_cache_bytes_per_token=per_token_kv,
+        usable=usable,
+        max_context=max_context,
+        max_batch=max_batch,
+        decode_tokens_per_s_bound=bound,
     )
 
 
@@ -153,6 +163,13 @@ def to_dict(e: InferEstimate) -> dict[str, object]:
         "max_batch": e.max_batch,
         "decode_tokens_per_s_bound": e.decode_tokens_per_s_bound,
         "gpu": s.gpu.to_dict(),
-        "settings": {"gpus": s.gpus, "batch": s.batch, "context": e.context, "dtype": s.dtype,
-                     "kv_dtype": e.kv_dtype, "mla_cache": s.mla_cache, "reserve": s.reserve},
+        "settings": {
+            "gpus": s.gpus,
+            "batch": s.batch,
+            "context": e.context,
+            "dtype": s.dtype,
+            "kv_dtype": e.kv_dtype,
+            "mla_cache": s.mla_cache,
+            "reserve": s.reserve,
+        },
     }

@@ -9,11 +9,10 @@ transformers): a linear layer ``d_in -> d_out`` holds a ``d_in x d_out`` weight 
 
 from __future__ import annotations
 
-
 from paramcalc.config import ACTIVATIONS, ENCODER_DECODER, MLP, Config
 
 # Component names: constants, not strings typed in three places.
-TOKEN_EMBEDDING = "token_embedding"
+TOKEN_EMBEDDING = "token_embedding"  # noqa: S105 (a name, not a password)
 POSITION_EMBEDDING = "position_embedding"
 TYPE_EMBEDDING = "token_type_embedding"
 EMBEDDING_NORM = "embedding_norm"
@@ -49,8 +48,9 @@ class Term:
 
     __slots__ = ("part", "kind", "factors", "matmul", "routed", "count")
 
-    def __init__(self, part: str, kind: str, factors: tuple[tuple[str, int], ...],
-                 matmul: bool = False, routed: bool = False) -> None:
+    def __init__(
+        self, part: str, kind: str, factors: tuple[tuple[str, int], ...], matmul: bool = False, routed: bool = False
+    ) -> None:
         self.part = part
         self.kind = kind
         self.factors = factors
@@ -92,8 +92,12 @@ class Component:
 
 
 def _linear(
-    part: str, layers: tuple[tuple[str, int], ...], d_in: tuple[str, int], d_out: tuple[str, int],
-    bias: bool, routed: bool = False,
+    part: str,
+    layers: tuple[tuple[str, int], ...],
+    d_in: tuple[str, int],
+    d_out: tuple[str, int],
+    bias: bool,
+    routed: bool = False,
 ) -> list[Term]:
     """A linear layer d_in -> d_out repeated over `layers`: weight d_in x d_out, bias d_out."""
     terms = [Term(part, WEIGHT, (*layers, d_in, d_out), matmul=True, routed=routed)]

@@ -39,8 +39,10 @@ PRECISIONS = {"bf16-mixed": (2, 2, 4), "fp16-mixed": (2, 2, 4), "fp8-mixed": (2,
 OPTIMIZERS = {"adamw": 8, "adamw-8bit": 2, "sgd-momentum": 4, "adafactor": None}
 RECOMPUTE = ("none", "selective", "full")
 FINETUNE = ("full", "lora")
-LORA_TARGETS = {"attention": ("q", "k", "v", "o", "q_a", "q_b", "kv_a", "kv_b"),
-                "all": ("q", "k", "v", "o", "q_a", "q_b", "kv_a", "kv_b", "up", "gate", "down")}
+LORA_TARGETS = {
+    "attention": ("q", "k", "v", "o", "q_a", "q_b", "kv_a", "kv_b"),
+    "all": ("q", "k", "v", "o", "q_a", "q_b", "kv_a", "kv_b", "up", "gate", "down"),
+}
 SECONDS_PER_DAY = 86_400
 
 
@@ -133,8 +135,10 @@ def check(settings: TrainSettings, config: Config) -> None:
     if s.sp and s.tp == 1:
         problems.append("--sp (sequence parallelism) works with tensor parallelism: give --tp 2 or more")
     if s.zero and s.tp * s.pp > 0 and s.gpus // (s.tp * s.pp) < 2:
-        problems.append(f"ZeRO stage {s.zero} shards over data-parallel GPUs, and there is only one "
-                        f"(--gpus {s.gpus} with --tp {s.tp} --pp {s.pp})")
+        problems.append(
+            f"ZeRO stage {s.zero} shards over data-parallel GPUs, and there is only one "
+            f"(--gpus {s.gpus} with --tp {s.tp} --pp {s.pp})"
+        )
     if not 0 < s.mfu <= 1:
         problems.append(f"--mfu must be in (0, 1], not {s.mfu}")
     if not 0 <= s.reserve < 1:
@@ -261,11 +265,24 @@ def estimate(report: Report, settings: TrainSettings) -> TrainEstimate:
     peak = s.gpu.peak(s.precision) or 0.0
     seconds = executed * tokens / (s.gpus * peak * s.mfu)
     return TrainEstimate(
-        settings=s, seq=seq, data_parallel=dp, params=report.total, trainable=trainable,
-        weights=weights, gradients=gradients, optimizer=optimizer, activations=activations,
-        activations_per_sample=round(per_sample), usable=usable, max_micro_batch=max_micro_batch,
-        model_flops=float(per_token * tokens), training_flops=float(executed * tokens), tokens=tokens,
-        tokens_source=source, peak_flops=peak, seconds=seconds,
+        settings=s,
+        seq=seq,
+        data_parallel=dp,
+        params=report.total,
+        trainable=trainable,
+        weights=weights,
+        gradients=gradients,
+        optimizer=optimizer,
+        activations=activations,
+        activations_per_sample=round(per_sample),
+        usable=usable,
+        max_micro_batch=max_micro_batch,
+        model_flops=float(per_token * tokens),
+        training_flops=float(executed * tokens),
+        tokens=tokens,
+        tokens_source=source,
+        peak_flops=peak,
+        seconds=seconds,
     )
 
 
@@ -281,8 +298,13 @@ def to_dict(e: TrainEstimate) -> dict[str, object]:
     """The JSON contract of `train --json` (README)."""
     s = e.settings
     return {
-        "per_gpu_bytes": {"weights": e.weights, "gradients": e.gradients, "optimizer": e.optimizer,
-                          "activations": e.activations, "total": e.total},
+        "per_gpu_bytes": {
+            "weights": e.weights,
+            "gradients": e.gradients,
+            "optimizer": e.optimizer,
+            "activations": e.activations,
+            "total": e.total,
+        },
         "usable_bytes": e.usable,
         "fits": e.fits,
         "max_micro_batch": e.max_micro_batch,
@@ -297,11 +319,23 @@ def to_dict(e: TrainEstimate) -> dict[str, object]:
         "days": e.days,
         "gpu_hours": e.gpu_hours,
         "gpu": s.gpu.to_dict(),
-        "settings": {"gpus": s.gpus, "data_parallel": e.data_parallel, "micro_batch": s.micro_batch,
-                     "seq": e.seq, "precision": s.precision, "optimizer": s.optimizer, "zero": s.zero,
-                     "tp": s.tp, "pp": s.pp, "sp": s.sp, "recompute": s.recompute,
-                     "flash_attention": s.flash_attention, "mfu": s.mfu, "finetune": s.finetune,
-                     "lora_rank": s.lora_rank if s.finetune == "lora" else None,
-                     "lora_targets": s.lora_targets if s.finetune == "lora" else None,
-                     "reserve": s.reserve},
+        "settings": {
+            "gpus": s.gpus,
+            "data_parallel": e.data_parallel,
+            "micro_batch": s.micro_batch,
+            "seq": e.seq,
+            "precision": s.precision,
+            "optimizer": s.optimizer,
+            "zero": s.zero,
+            "tp": s.tp,
+            "pp": s.pp,
+            "sp": s.sp,
+            "recompute": s.recompute,
+            "flash_attention": s.flash_attention,
+            "mfu": s.mfu,
+            "finetune": s.finetune,
+            "lora_rank": s.lora_rank if s.finetune == "lora" else None,
+            "lora_targets": s.lora_targets if s.finetune == "lora" else None,
+            "reserve": s.reserve,
+        },
     }

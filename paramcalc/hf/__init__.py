@@ -96,14 +96,14 @@ def convert(raw: Mapping[str, Any], label: str, name: str) -> dict[str, Any]:
     model_type = raw.get("model_type")
     family = FAMILIES.get(model_type) if isinstance(model_type, str) else None
     if family is None:
-        raise LoadError(
-            label, f"model_type {show(model_type)} is not supported; supported: {', '.join(supported())}"
-        )
+        raise LoadError(label, f"model_type {show(model_type)} is not supported; supported: {', '.join(supported())}")
     keys = Keys(raw, label)
     fields = family(keys)
     if keys.problems:
         raise ConfigError(keys.problems)
     named = raw.get("_name_or_path")
-    head = {"name": named if isinstance(named, str) and named else name,
-            "source": f"HuggingFace config.json, model_type {model_type}"}
+    head = {
+        "name": named if isinstance(named, str) and named else name,
+        "source": f"HuggingFace config.json, model_type {model_type}",
+    }
     return {**head, **fields}

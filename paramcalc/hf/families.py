@@ -24,8 +24,13 @@ def plain(act: str) -> str:
     return PLAIN.get(act, "gelu")
 
 
-def _core(k: Keys, layers: str = "num_hidden_layers", hidden: str = "hidden_size",
-          heads: str = "num_attention_heads", context_default: int = 2048) -> dict[str, Any]:
+def _core(
+    k: Keys,
+    layers: str = "num_hidden_layers",
+    hidden: str = "hidden_size",
+    heads: str = "num_attention_heads",
+    context_default: int = 2048,
+) -> dict[str, Any]:
     """The keys most types share under these names."""
     return {
         "layers": k.size(layers, "num_hidden_layers", "n_layer", required=True),
@@ -67,40 +72,71 @@ def _llama_like(k: Keys, context: int, tie: bool, **extra: Any) -> dict[str, Any
 
 def gpt2(k: Keys) -> dict[str, Any]:
     core = _core(k, "n_layer", "n_embd", "n_head", 1024)
-    return {"architecture": "decoder", **core, "d_ff": k.size("n_inner", default=4 * core["d_model"]),
-            "activation": "gelu", "norm": "layernorm", "bias": True, "position": "learned",
-            "tie_embeddings": k.flag("tie_word_embeddings", True)}
+    return {
+        "architecture": "decoder",
+        **core,
+        "d_ff": k.size("n_inner", default=4 * core["d_model"]),
+        "activation": "gelu",
+        "norm": "layernorm",
+        "bias": True,
+        "position": "learned",
+        "tie_embeddings": k.flag("tie_word_embeddings", True),
+    }
 
 
 def gptj(k: Keys) -> dict[str, Any]:
     # GPT-J: one LayerNorm per block (parallel attention and MLP), q/k/v/out without bias,
     # MLP with bias, untied lm_head with bias.
     core = _core(k, "n_layer", "n_embd", "n_head", 2048)
-    return {"architecture": "decoder", **core, "d_ff": k.size("n_inner", default=4 * core["d_model"]),
-            "activation": "gelu", "norm": "layernorm", "bias": True, "qkv_bias": False, "out_bias": False,
-            "head_bias": True, "position": "rotary", "norms_per_layer": 1,
-            "tie_embeddings": k.flag("tie_word_embeddings", False)}
+    return {
+        "architecture": "decoder",
+        **core,
+        "d_ff": k.size("n_inner", default=4 * core["d_model"]),
+        "activation": "gelu",
+        "norm": "layernorm",
+        "bias": True,
+        "qkv_bias": False,
+        "out_bias": False,
+        "head_bias": True,
+        "position": "rotary",
+        "norms_per_layer": 1,
+        "tie_embeddings": k.flag("tie_word_embeddings", False),
+    }
 
 
 def gpt_neox(k: Keys) -> dict[str, Any]:
     core = _core(k)
     attention_bias = k.flag("attention_bias", True)
-    return {"architecture": "decoder", **core, "d_ff": k.size("intermediate_size", default=4 * core["d_model"]),
-            "activation": plain(k.text("hidden_act", "gelu")), "norm": "layernorm", "bias": True,
-            "qkv_bias": attention_bias, "out_bias": attention_bias, "position": "rotary",
-            "tie_embeddings": k.flag("tie_word_embeddings", False)}
+    return {
+        "architecture": "decoder",
+        **core,
+        "d_ff": k.size("intermediate_size", default=4 * core["d_model"]),
+        "activation": plain(k.text("hidden_act", "gelu")),
+        "norm": "layernorm",
+        "bias": True,
+        "qkv_bias": attention_bias,
+        "out_bias": attention_bias,
+        "position": "rotary",
+        "tie_embeddings": k.flag("tie_word_embeddings", False),
+    }
 
 
 def opt(k: Keys) -> dict[str, Any]:
     # OPT: learned positions with 2 extra rows; word_embed_proj_dim may be narrower (project_in/
     # out); post-LN variants (do_layer_norm_before: false, OPT-350m) have no final norm.
     core = _core(k)
-    out = {"architecture": "decoder", **core, "d_ff": k.size("ffn_dim", default=4 * core["d_model"]),
-           "activation": plain(k.text("activation_function", "relu")),
-           "norm": "layernorm" if k.flag("layer_norm_elementwise_affine", True) else "nonparametric",
-           "bias": k.flag("enable_bias", True), "position": "learned", "position_offset": 2,
-           "final_norm": k.flag("do_layer_norm_before", True) and not k.flag("_remove_final_layer_norm", False),
-           "tie_embeddings": k.flag("tie_word_embeddings", True)}
+    out = {
+        "architecture": "decoder",
+        **core,
+        "d_ff": k.size("ffn_dim", default=4 * core["d_model"]),
+        "activation": plain(k.text("activation_function", "relu")),
+        "norm": "layernorm" if k.flag("layer_norm_elementwise_affine", True) else "nonparametric",
+        "bias": k.flag("enable_bias", True),
+        "position": "learned",
+        "position_offset": 2,
+        "final_norm": k.flag("do_layer_norm_before", True) and not k.flag("_remove_final_layer_norm", False),
+        "tie_embeddings": k.flag("tie_word_embeddings", True),
+    }
     projection = k.size("word_embed_proj_dim", default=core["d_model"])
     if projection != core["d_model"]:
         out["embedding_dim"] = projection
@@ -110,12 +146,23 @@ def opt(k: Keys) -> dict[str, Any]:
 def bloom(k: Keys) -> dict[str, Any]:
     # BLOOM: ALiBi (no position table), a LayerNorm after the embeddings, biases everywhere.
     # Its config has no context length: seq_length if given, else 2048 (its training length).
-    core = {"layers": k.size("n_layer", "num_hidden_layers", required=True),
-            "d_model": k.size("hidden_size", "n_embed", required=True),
-            "heads": k.size("n_head", "num_attention_heads", required=True), "vocab": k.size("vocab_size", required=True),
-            "context": k.size("seq_length", default=2048)}
-    return {"architecture": "decoder", **core, "activation": "gelu", "norm": "layernorm", "bias": True,
-            "position": "alibi", "embedding_norm": True, "tie_embeddings": k.flag("tie_word_embeddings", True)}
+    core = {
+        "layers": k.size("n_layer", "num_hidden_layers", required=True),
+        "d_model": k.size("hidden_size", "n_embed", required=True),
+        "heads": k.size("n_head", "num_attention_heads", required=True),
+        "vocab": k.size("vocab_size", required=True),
+        "context": k.size("seq_length", default=2048),
+    }
+    return {
+        "architecture": "decoder",
+        **core,
+        "activation": "gelu",
+        "norm": "layernorm",
+        "bias": True,
+        "position": "alibi",
+        "embedding_norm": True,
+        "tie_embeddings": k.flag("tie_word_embeddings", True),
+    }
 
 
 def falcon(k: Keys) -> dict[str, Any]:
@@ -129,18 +176,25 @@ def falcon(k: Keys) -> dict[str, Any]:
         kv = 1 if k.flag("multi_query", True) else core["heads"]
     parallel = k.flag("parallel_attn", True)
     ln_parallel = k.size("num_ln_in_parallel_attn", default=2 if new else 1)
-    return {"architecture": "decoder", **core, "kv_heads": kv,
-            "d_ff": k.size("ffn_hidden_size", default=4 * core["d_model"]), "activation": "gelu",
-            "norm": "layernorm", "bias": k.flag("bias", False),
-            "position": "alibi" if k.flag("alibi", False) else "rotary",
-            "norms_per_layer": 2 if (not parallel or ln_parallel == 2) else 1,
-            "tie_embeddings": k.flag("tie_word_embeddings", True)}
+    return {
+        "architecture": "decoder",
+        **core,
+        "kv_heads": kv,
+        "d_ff": k.size("ffn_hidden_size", default=4 * core["d_model"]),
+        "activation": "gelu",
+        "norm": "layernorm",
+        "bias": k.flag("bias", False),
+        "position": "alibi" if k.flag("alibi", False) else "rotary",
+        "norms_per_layer": 2 if (not parallel or ln_parallel == 2) else 1,
+        "tie_embeddings": k.flag("tie_word_embeddings", True),
+    }
 
 
 def llama(k: Keys) -> dict[str, Any]:
     attention_bias = k.flag("attention_bias", False)
-    return _llama_like(k, 2048, False, qkv_bias=attention_bias, out_bias=attention_bias,
-                       ffn_bias=k.flag("mlp_bias", False))
+    return _llama_like(
+        k, 2048, False, qkv_bias=attention_bias, out_bias=attention_bias, ffn_bias=k.flag("mlp_bias", False)
+    )
 
 
 def mistral(k: Keys) -> dict[str, Any]:
@@ -148,8 +202,13 @@ def mistral(k: Keys) -> dict[str, Any]:
 
 
 def mixtral(k: Keys) -> dict[str, Any]:
-    return _llama_like(k, 131072, False, experts=k.size("num_local_experts", default=8),
-                       experts_per_token=k.size("num_experts_per_tok", default=2))
+    return _llama_like(
+        k,
+        131072,
+        False,
+        experts=k.size("num_local_experts", default=8),
+        experts_per_token=k.size("num_experts_per_tok", default=2),
+    )
 
 
 def qwen2(k: Keys) -> dict[str, Any]:
@@ -168,7 +227,9 @@ def _sparse_layers(k: Keys, layers: int) -> int:
     s, only every s-th layer ((i + 1) % s == 0) does."""
     step = k.size("decoder_sparse_step", default=1) or 1
     listed = k.get("mlp_only_layers", []) or []
-    dense_only = {i for i in listed if isinstance(i, int) and not isinstance(i, bool)} if isinstance(listed, list) else set()
+    dense_only = (
+        {i for i in listed if isinstance(i, int) and not isinstance(i, bool)} if isinstance(listed, list) else set()
+    )
     # arithmetic, not a loop over the layers: a config may claim any number of them
     return layers // step - sum(1 for i in dense_only if 0 <= i < layers and (i + 1) % step == 0)
 
@@ -190,14 +251,18 @@ def qwen3_moe(k: Keys) -> dict[str, Any]:
     return out
 
 
-def _qwen_moe(k: Keys, out: dict[str, Any], default_experts: int, default_top_k: int,
-              default_expert_ff: int) -> dict[str, Any]:
+def _qwen_moe(
+    k: Keys, out: dict[str, Any], default_experts: int, default_top_k: int, default_expert_ff: int
+) -> dict[str, Any]:
     experts = k.size("num_experts", default=default_experts)
     moe = _sparse_layers(k, out["layers"]) if experts else 0
     if not moe:
         return {}
-    fields: dict[str, Any] = {"experts": experts, "experts_per_token": k.size("num_experts_per_tok", default=default_top_k),
-                              "expert_d_ff": k.size("moe_intermediate_size", default=default_expert_ff)}
+    fields: dict[str, Any] = {
+        "experts": experts,
+        "experts_per_token": k.size("num_experts_per_tok", default=default_top_k),
+        "expert_d_ff": k.size("moe_intermediate_size", default=default_expert_ff),
+    }
     if moe != out["layers"]:
         fields["dense_layers"] = out["layers"] - moe
     return fields
@@ -220,10 +285,19 @@ def gemma2(k: Keys) -> dict[str, Any]:
 def phi(k: Keys) -> dict[str, Any]:
     # Phi-1/1.5/2: one LayerNorm per parallel block, biases everywhere, lm_head with bias.
     core = _core(k)
-    out = {"architecture": "decoder", **core, **_kv(k, core),
-           "d_ff": k.size("intermediate_size", default=4 * core["d_model"]), "activation": "gelu",
-           "norm": "layernorm", "bias": True, "head_bias": True, "position": "rotary", "norms_per_layer": 1,
-           "tie_embeddings": k.flag("tie_word_embeddings", False)}
+    out = {
+        "architecture": "decoder",
+        **core,
+        **_kv(k, core),
+        "d_ff": k.size("intermediate_size", default=4 * core["d_model"]),
+        "activation": "gelu",
+        "norm": "layernorm",
+        "bias": True,
+        "head_bias": True,
+        "position": "rotary",
+        "norms_per_layer": 1,
+        "tie_embeddings": k.flag("tie_word_embeddings", False),
+    }
     if k.flag("qk_layernorm", False):  # LayerNorm(head_dim) with bias on q and on k
         out.update(qk_norm="head", qk_norm_bias=True)
     return out
@@ -235,21 +309,33 @@ def phi3(k: Keys) -> dict[str, Any]:
 
 def phimoe(k: Keys) -> dict[str, Any]:
     attention_bias = k.flag("attention_bias", False)
-    out = _llama_like(k, 131072, False, qkv_bias=attention_bias, out_bias=attention_bias,
-                      experts=k.size("num_local_experts", default=16),
-                      experts_per_token=k.size("num_experts_per_tok", default=2),
-                      head_bias=k.flag("lm_head_bias", False))
+    out = _llama_like(
+        k,
+        131072,
+        False,
+        qkv_bias=attention_bias,
+        out_bias=attention_bias,
+        experts=k.size("num_local_experts", default=16),
+        experts_per_token=k.size("num_experts_per_tok", default=2),
+        head_bias=k.flag("lm_head_bias", False),
+    )
     out["norm"] = "layernorm"  # nn.LayerNorm with bias, despite the rms_norm_eps key
     return out
 
 
 def starcoder2(k: Keys) -> dict[str, Any]:
     core = _core(k, context_default=4096)
-    return {"architecture": "decoder", **core, **_kv(k, core),
-            "d_ff": k.size("intermediate_size", default=4 * core["d_model"]),
-            "activation": plain(k.text("hidden_act", "gelu_pytorch_tanh")), "norm": "layernorm",
-            "bias": k.flag("use_bias", True), "position": "rotary",
-            "tie_embeddings": k.flag("tie_word_embeddings", True)}
+    return {
+        "architecture": "decoder",
+        **core,
+        **_kv(k, core),
+        "d_ff": k.size("intermediate_size", default=4 * core["d_model"]),
+        "activation": plain(k.text("hidden_act", "gelu_pytorch_tanh")),
+        "norm": "layernorm",
+        "bias": k.flag("use_bias", True),
+        "position": "rotary",
+        "tie_embeddings": k.flag("tie_word_embeddings", True),
+    }
 
 
 def olmo(k: Keys) -> dict[str, Any]:
@@ -282,12 +368,18 @@ def _deepseek(k: Keys, mlp_bias: bool) -> dict[str, Any]:
     multi-token-prediction layer is not built by the class, so neither counts."""
     core = _core(k)
     out: dict[str, Any] = {
-        "architecture": "decoder", **core,
+        "architecture": "decoder",
+        **core,
         "head_dim": k.size("qk_nope_head_dim", default=128),
         "d_ff": k.size("intermediate_size", default=4 * core["d_model"]),
-        "activation": gated(k.text("hidden_act", "silu")), "norm": "rmsnorm", "bias": False,
-        "qkv_bias": k.flag("attention_bias", False), "out_bias": k.flag("attention_bias", False),
-        "ffn_bias": mlp_bias, "position": "rotary", "tie_embeddings": k.flag("tie_word_embeddings", False),
+        "activation": gated(k.text("hidden_act", "silu")),
+        "norm": "rmsnorm",
+        "bias": False,
+        "qkv_bias": k.flag("attention_bias", False),
+        "out_bias": k.flag("attention_bias", False),
+        "ffn_bias": mlp_bias,
+        "position": "rotary",
+        "tie_embeddings": k.flag("tie_word_embeddings", False),
         "kv_lora_rank": k.size("kv_lora_rank", default=512),
         "q_lora_rank": k.size("q_lora_rank", default=0),  # null: queries projected directly
         "rope_head_dim": k.size("qk_rope_head_dim", default=64),
@@ -297,8 +389,12 @@ def _deepseek(k: Keys, mlp_bias: bool) -> dict[str, Any]:
     dense = min(k.size("first_k_dense_replace", default=0), out["layers"])
     if experts and dense < out["layers"]:
         expert_ff = k.size("moe_intermediate_size", default=1407)
-        out.update(experts=experts, experts_per_token=k.size("num_experts_per_tok", default=6),
-                   expert_d_ff=expert_ff, dense_layers=dense)
+        out.update(
+            experts=experts,
+            experts_per_token=k.size("num_experts_per_tok", default=6),
+            expert_d_ff=expert_ff,
+            dense_layers=dense,
+        )
         shared = k.size("n_shared_experts", default=0)
         if shared:
             out["shared_expert_d_ff"] = shared * expert_ff
@@ -317,12 +413,18 @@ def bert(k: Keys) -> dict[str, Any]:
     core = _core(k, context_default=512)
     kind = k.text("position_embedding_type", "absolute")
     if kind != "absolute":
-        k.problems.append(Problem(k.label, "position_embedding_type",
-                                  f"{kind!r} is not supported (only 'absolute')"))
-    return {"architecture": "encoder", **core,
-            "d_ff": k.size("intermediate_size", default=4 * core["d_model"]),
-            "activation": plain(k.text("hidden_act", "gelu")), "norm": "layernorm", "bias": True,
-            "position": "learned", "type_vocab": k.size("type_vocab_size", default=2), "pooler": True}
+        k.problems.append(Problem(k.label, "position_embedding_type", f"{kind!r} is not supported (only 'absolute')"))
+    return {
+        "architecture": "encoder",
+        **core,
+        "d_ff": k.size("intermediate_size", default=4 * core["d_model"]),
+        "activation": plain(k.text("hidden_act", "gelu")),
+        "norm": "layernorm",
+        "bias": True,
+        "position": "learned",
+        "type_vocab": k.size("type_vocab_size", default=2),
+        "pooler": True,
+    }
 
 
 def roberta(k: Keys) -> dict[str, Any]:
@@ -335,42 +437,88 @@ def roberta(k: Keys) -> dict[str, Any]:
 
 
 def distilbert(k: Keys) -> dict[str, Any]:
-    core = {"layers": k.size("n_layers", "num_hidden_layers", required=True),
-            "d_model": k.size("dim", "hidden_size", required=True),
-            "heads": k.size("n_heads", "num_attention_heads", required=True), "vocab": k.size("vocab_size", required=True),
-            "context": k.size("max_position_embeddings", default=512)}
+    core = {
+        "layers": k.size("n_layers", "num_hidden_layers", required=True),
+        "d_model": k.size("dim", "hidden_size", required=True),
+        "heads": k.size("n_heads", "num_attention_heads", required=True),
+        "vocab": k.size("vocab_size", required=True),
+        "context": k.size("max_position_embeddings", default=512),
+    }
     # sinusoidal_pos_embds still builds an nn.Embedding (frozen): it is a parameter all the same.
-    return {"architecture": "encoder", **core, "d_ff": k.size("hidden_dim", default=4 * core["d_model"]),
-            "activation": plain(k.text("activation", "gelu")), "norm": "layernorm", "bias": True,
-            "position": "learned", "type_vocab": 0, "pooler": False}
+    return {
+        "architecture": "encoder",
+        **core,
+        "d_ff": k.size("hidden_dim", default=4 * core["d_model"]),
+        "activation": plain(k.text("activation", "gelu")),
+        "norm": "layernorm",
+        "bias": True,
+        "position": "learned",
+        "type_vocab": 0,
+        "pooler": False,
+    }
 
 
 def t5(k: Keys) -> dict[str, Any]:
     # T5: relative position buckets, RMS-style norms, no biases. v1.1 / flan-t5: gated-gelu and
     # an untied lm_head (tie_word_embeddings: false).
     layers = k.size("num_layers", "num_hidden_layers", required=True)
-    core = {"encoder_layers": layers, "decoder_layers": k.size("num_decoder_layers", default=layers),
-            "d_model": k.size("d_model", "hidden_size", required=True),
-            "heads": k.size("num_heads", "num_attention_heads", required=True),
-            "head_dim": k.size("d_kv", default=64), "d_ff": k.size("d_ff", default=2048),
-            "vocab": k.size("vocab_size", required=True), "context": k.size("n_positions", default=512)}
+    core = {
+        "encoder_layers": layers,
+        "decoder_layers": k.size("num_decoder_layers", default=layers),
+        "d_model": k.size("d_model", "hidden_size", required=True),
+        "heads": k.size("num_heads", "num_attention_heads", required=True),
+        "head_dim": k.size("d_kv", default=64),
+        "d_ff": k.size("d_ff", default=2048),
+        "vocab": k.size("vocab_size", required=True),
+        "context": k.size("n_positions", default=512),
+    }
     proj = k.text("feed_forward_proj", "relu")
     act = proj.split("-")[-1]
     # transformers derives is_gated_act from feed_forward_proj, but a saved is_gated_act key wins
     is_gated = k.flag("is_gated_act", proj.startswith("gated-"))
-    return {"architecture": "encoder-decoder", **core,
-            "activation": gated(act) if is_gated else plain(act), "norm": "rmsnorm",
-            "bias": False, "position": "relative",
-            "relative_buckets": k.size("relative_attention_num_buckets", default=32),
-            "tie_embeddings": k.flag("tie_word_embeddings", True)}
+    return {
+        "architecture": "encoder-decoder",
+        **core,
+        "activation": gated(act) if is_gated else plain(act),
+        "norm": "rmsnorm",
+        "bias": False,
+        "position": "relative",
+        "relative_buckets": k.size("relative_attention_num_buckets", default=32),
+        "tie_embeddings": k.flag("tie_word_embeddings", True),
+    }
 
 
 # The masked-LM head of bert, roberta and distilbert is chosen by `count --head`, alike for all.
 FAMILIES: dict[str, Family] = {
     name: globals()[name]
     for name in (
-        "gpt2", "gptj", "gpt_neox", "opt", "bloom", "falcon", "llama", "mistral", "mixtral", "qwen2",
-        "qwen2_moe", "qwen3", "qwen3_moe", "gemma", "gemma2", "phi", "phi3", "phimoe", "starcoder2",
-        "olmo", "olmo2", "stablelm", "deepseek_v2", "deepseek_v3", "bert", "roberta", "distilbert", "t5",
+        "gpt2",
+        "gptj",
+        "gpt_neox",
+        "opt",
+        "bloom",
+        "falcon",
+        "llama",
+        "mistral",
+        "mixtral",
+        "qwen2",
+        "qwen2_moe",
+        "qwen3",
+        "qwen3_moe",
+        "gemma",
+        "gemma2",
+        "phi",
+        "phi3",
+        "phimoe",
+        "starcoder2",
+        "olmo",
+        "olmo2",
+        "stablelm",
+        "deepseek_v2",
+        "deepseek_v3",
+        "bert",
+        "roberta",
+        "distilbert",
+        "t5",
     )
 }

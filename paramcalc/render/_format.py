@@ -20,7 +20,10 @@ FLOPS_NOTE = (
     "training = 3 x forward (backward = 2 x forward); 6ND = 6 x params used per token x tokens "
     "(Kaplan et al. 2020, Table 1)."
 )
-UNITS_NOTE = "GB = 10^9 bytes. Non-embedding excludes token, position and token-type embeddings and an untied output head (Kaplan et al. 2020)."
+UNITS_NOTE = (
+    "GB = 10^9 bytes. Non-embedding excludes token, position and token-type embeddings and an untied "
+    "output head (Kaplan et al. 2020)."
+)
 
 
 def count(n: int) -> str:
@@ -40,7 +43,9 @@ def size(nbytes: int) -> str:
     """Decimal units, GB = 10**9 bytes (as disk and GPU vendors quote)."""
     for unit_size, unit in ((10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "kB")):
         if nbytes >= unit_size:
-            return f"{nbytes / unit_size:.3g} {unit}" if nbytes / unit_size < 1000 else f"{nbytes / unit_size:,.0f} {unit}"
+            return (
+                f"{nbytes / unit_size:.3g} {unit}" if nbytes / unit_size < 1000 else f"{nbytes / unit_size:,.0f} {unit}"
+            )
     return f"{nbytes} B"
 
 
@@ -124,6 +129,7 @@ def ratio(value: float | None) -> str:
 
 def differences(items: tuple[tuple[str, tuple[object, ...]], ...]) -> list[str]:
     """'kv_heads: 64 | 8' lines: the fields whose values differ between the configs."""
+
     def show(v: object) -> str:
         return "-" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
 

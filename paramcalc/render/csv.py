@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-
 from typing import TYPE_CHECKING
 
 from paramcalc.engine.memory import memory_by_dtype
@@ -32,13 +31,26 @@ def render_count(report: Report, detail: bool = False, explain: bool = False) ->
         writer.writerow(_row(comp.name, comp.params, comp.weights, comp.biases, total))
         if detail:
             for part in report.detail_parts(comp):
-                writer.writerow(_row(f"{comp.name}.{part['name']}", int(part["params"]),
-                                     int(part["weights"]), int(part["biases"]), total))
+                writer.writerow(
+                    _row(
+                        f"{comp.name}.{part['name']}",
+                        int(part["params"]),
+                        int(part["weights"]),
+                        int(part["biases"]),
+                        total,
+                    )
+                )
     writer.writerow(_row("total", total, report.weights, report.biases, total))
     embedding = [c for c in report.components if c.is_embedding]
-    writer.writerow(_row("non_embedding", report.non_embedding,
-                         report.weights - sum(c.weights for c in embedding),
-                         report.biases - sum(c.biases for c in embedding), total))
+    writer.writerow(
+        _row(
+            "non_embedding",
+            report.non_embedding,
+            report.weights - sum(c.weights for c in embedding),
+            report.biases - sum(c.biases for c in embedding),
+            total,
+        )
+    )
     writer.writerow(_row("active", report.active, "", "", total))
     return out.getvalue()
 

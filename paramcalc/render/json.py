@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from paramcalc.engine.params import BIAS
 from paramcalc.comparison import Comparison
+from paramcalc.engine.params import BIAS
 from paramcalc.report import Report
 
 
@@ -15,8 +15,12 @@ def count_dict(report: Report, explain: bool = False) -> dict[str, Any]:
     if explain:
         for comp, row in zip(report.components, data["components"]):
             row["terms"] = [
-                {"part": t.part, "kind": "bias" if t.kind == BIAS else "weight",
-                 "factors": [[name, value] for name, value in t.factors], "count": t.count}
+                {
+                    "part": t.part,
+                    "kind": "bias" if t.kind == BIAS else "weight",
+                    "factors": [[name, value] for name, value in t.factors],
+                    "count": t.count,
+                }
                 for t in comp.terms
             ]
     return data

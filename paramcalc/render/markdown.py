@@ -5,15 +5,26 @@ from __future__ import annotations
 from paramcalc.comparison import COMPONENTS, Comparison
 from paramcalc.engine.memory import memory_by_dtype
 from paramcalc.render._format import (
-    FLOPS_NOTE, UNITS_NOTE, component_formulas, count, differences, ratio, row_value, share, signed,
-    size, summary_rows,
+    FLOPS_NOTE,
+    UNITS_NOTE,
+    component_formulas,
+    count,
+    differences,
+    ratio,
+    row_value,
+    share,
+    signed,
+    size,
+    summary_rows,
 )
 from paramcalc.report import Report
 
 
 def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |",
-             "|" + "|".join("---:" if i in right else "---" for i in range(len(header))) + "|"]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---:" if i in right else "---" for i in range(len(header))) + "|",
+    ]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
     return lines
 
@@ -25,14 +36,28 @@ def render_count(report: Report, detail: bool = False, explain: bool = False) ->
 
     def add(name: str, params: int, weights: int, biases: int) -> None:
         memory = memory_by_dtype(params)
-        rows.append([name, count(params), share(params, total), count(weights), count(biases),
-                     size(memory["fp32"]), size(memory["fp16"])])
+        rows.append(
+            [
+                name,
+                count(params),
+                share(params, total),
+                count(weights),
+                count(biases),
+                size(memory["fp32"]),
+                size(memory["fp16"]),
+            ]
+        )
 
     for comp in report.components:
         add(f"`{comp.name}`", comp.params, comp.weights, comp.biases)
         if detail:
             for part in report.detail_parts(comp):
-                add(f"&nbsp;&nbsp;`{comp.name}.{part['name']}`", int(part["params"]), int(part["weights"]), int(part["biases"]))
+                add(
+                    f"&nbsp;&nbsp;`{comp.name}.{part['name']}`",
+                    int(part["params"]),
+                    int(part["weights"]),
+                    int(part["biases"]),
+                )
     add("**total**", total, report.weights, report.biases)
     title = f"### {report.config.name} ({report.config.architecture})"
     lines = [title, ""]

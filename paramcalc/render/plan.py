@@ -34,23 +34,39 @@ def train_rows(e: TrainEstimate) -> list[Row]:
         ("precision, optimizer", f"{s.precision}, {s.optimizer}, ZeRO {s.zero}{lora}", ZERO),
         ("micro-batch x sequence", f"{s.micro_batch} x {e.seq:,}", ""),
         ("recomputation, flash attention", f"{recompute}, {'on' if s.flash_attention else 'off'}", KORTHIKANTI),
-        ("parameters (trainable)", f"{count(e.params)} ({count(e.trainable)})",
-         "LoRA (Hu et al. 2021): r x (d_in + d_out) per adapted matrix" if s.finetune == "lora" else ""),
+        (
+            "parameters (trainable)",
+            f"{count(e.params)} ({count(e.trainable)})",
+            "LoRA (Hu et al. 2021): r x (d_in + d_out) per adapted matrix" if s.finetune == "lora" else "",
+        ),
         ("weights per GPU", size(e.weights), "params x weight bytes / (tp x pp), / data-parallel with ZeRO 3"),
         ("gradients per GPU", size(e.gradients), "trainable x gradient bytes, / data-parallel with ZeRO 2+"),
-        ("optimizer states per GPU", size(e.optimizer),
-         "trainable x (fp32 master 4 + AdamW 8 | 8-bit AdamW 2 | momentum 4 | Adafactor factored), / data-parallel with ZeRO 1+"),
-        ("activations per GPU", size(e.activations),
-         f"{KORTHIKANTI}: per layer x layers (1F1B) x micro-batch, + output layer 4sbh/t(1 + v/h)"),
+        (
+            "optimizer states per GPU",
+            size(e.optimizer),
+            "trainable x (fp32 master 4 + AdamW 8 | 8-bit AdamW 2 | momentum 4 | Adafactor factored), "
+            "/ data-parallel with ZeRO 1+",
+        ),
+        (
+            "activations per GPU",
+            size(e.activations),
+            f"{KORTHIKANTI}: per layer x layers (1F1B) x micro-batch, + output layer 4sbh/t(1 + v/h)",
+        ),
         ("total per GPU", size(e.total), ""),
         ("usable per GPU", size(e.usable), f"{size(s.gpu.memory)} less a {s.reserve:.0%} reserve"),
         ("fits", _yes(e.fits, e.total, e.usable), ""),
         ("largest micro-batch that fits", str(e.max_micro_batch), "(usable - model states) / activations per sequence"),
         ("training tokens", f"{short_count(e.tokens)} ({TOKEN_SOURCES[e.tokens_source]})", ""),
-        ("training FLOPs", sci(e.training_flops),
-         "tokens x (3 x forward | 2 x forward for LoRA) + recomputation (Narayanan et al. 2021: 8TP with full)"),
-        ("time", f"{e.days:,.1f} days on {s.gpus} GPU{'s' if s.gpus > 1 else ''}",
-         f"FLOPs / (GPUs x {sci(e.peak_flops)} FLOP/s dense peak x MFU {s.mfu:g})"),
+        (
+            "training FLOPs",
+            sci(e.training_flops),
+            "tokens x (3 x forward | 2 x forward for LoRA) + recomputation (Narayanan et al. 2021: 8TP with full)",
+        ),
+        (
+            "time",
+            f"{e.days:,.1f} days on {s.gpus} GPU{'s' if s.gpus > 1 else ''}",
+            f"FLOPs / (GPUs x {sci(e.peak_flops)} FLOP/s dense peak x MFU {s.mfu:g})",
+        ),
         ("GPU-hours", f"{e.gpu_hours:,.0f}", "days x 24 x GPUs"),
     ]
     return rows
@@ -63,18 +79,29 @@ def infer_rows(e: InferEstimate) -> list[Row]:
         ("GPUs", f"{s.gpus} x {s.gpu.label}", s.gpu.source),
         ("batch x context", f"{s.batch} x {e.context:,}", ""),
         ("weights", f"{size(e.weights)} at {s.dtype}", "params x bits / 8; quantization scales not counted"),
-        ("KV cache", f"{size(e.kv_cache)} at {e.kv_dtype}",
-         "2 x layers x kv_heads x head_dim x tokens x batch x bytes (MLA: the latent, layers x (kv_lora_rank + rope_head_dim))"),
+        (
+            "KV cache",
+            f"{size(e.kv_cache)} at {e.kv_dtype}",
+            "2 x layers x kv_heads x head_dim x tokens x batch x bytes "
+            "(MLA: the latent, layers x (kv_lora_rank + rope_head_dim))",
+        ),
         ("KV cache per token", f"{e.kv_cache_bytes_per_token:,} bytes", ""),
-        ("activations (working set)", size(e.activations),
-         "prefill of the whole context with flash attention: batch x context x (d_model + widest inner) x 2, + fp32 logits"),
+        (
+            "activations (working set)",
+            size(e.activations),
+            "prefill of the whole context with flash attention: "
+            "batch x context x (d_model + widest inner) x 2, + fp32 logits",
+        ),
         ("total", size(e.total), ""),
         ("usable", size(e.usable), f"GPUs x {size(s.gpu.memory)} less a {s.reserve:.0%} reserve"),
         ("fits", _yes(e.fits, e.total, e.usable), ""),
         ("longest context that fits", f"{e.max_context:,} tokens{beyond}", f"at batch {s.batch}"),
         ("largest batch that fits", f"{e.max_batch:,}", f"at context {e.context:,}"),
-        ("decode speed bound", f"{e.decode_tokens_per_s_bound:,.1f} tokens/s",
-         f"batch x GPUs x {size(int(s.gpu.bandwidth))}/s / (weight bytes read + KV cache) per step"),
+        (
+            "decode speed bound",
+            f"{e.decode_tokens_per_s_bound:,.1f} tokens/s",
+            f"batch x GPUs x {size(int(s.gpu.bandwidth))}/s / (weight bytes read + KV cache) per step",
+        ),
     ]
 
 

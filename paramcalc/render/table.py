@@ -13,13 +13,23 @@ from rich.text import Text
 from paramcalc.comparison import COMPONENTS, Comparison
 from paramcalc.engine.memory import memory_by_dtype
 from paramcalc.render._format import (
-    FLOPS_NOTE, UNITS_NOTE, bar, component_formulas, count, differences, ratio, row_value, share,
-    short_value, signed, size, summary_rows,
+    FLOPS_NOTE,
+    UNITS_NOTE,
+    bar,
+    component_formulas,
+    count,
+    differences,
+    ratio,
+    row_value,
+    share,
+    short_value,
+    signed,
+    size,
+    summary_rows,
 )
 from paramcalc.report import Report
 
 PIPE_WIDTH = 140
-
 
 
 def _pipe_width() -> int:
@@ -35,8 +45,15 @@ def console(file: TextIO | None = None) -> Console:
     out = file or sys.stdout
     tty = out.isatty()
     plain = not tty or "NO_COLOR" in os.environ
-    return Console(file=out, no_color=plain, highlight=False, markup=False, width=None if tty else _pipe_width(),
-                   color_system=None if plain else "auto", emoji=False)
+    return Console(
+        file=out,
+        no_color=plain,
+        highlight=False,
+        markup=False,
+        width=None if tty else _pipe_width(),
+        color_system=None if plain else "auto",
+        emoji=False,
+    )
 
 
 def count_table(report: Report, detail: bool = False) -> Table:
@@ -49,16 +66,29 @@ def count_table(report: Report, detail: bool = False) -> Table:
 
     def add(name: str, params: int, weights: int, biases: int, style: str = "") -> None:
         memory = memory_by_dtype(params)
-        cells = [name, count(params), share(params, total), bar(params / total) if total else "",
-                 count(weights), count(biases), size(memory["fp32"]), size(memory["fp16"])]
+        cells = [
+            name,
+            count(params),
+            share(params, total),
+            bar(params / total) if total else "",
+            count(weights),
+            count(biases),
+            size(memory["fp32"]),
+            size(memory["fp16"]),
+        ]
         table.add_row(*cells, style=style)
 
     for comp in report.components:
         add(comp.name, comp.params, comp.weights, comp.biases)
         if detail:
             for part in report.detail_parts(comp):
-                add(f"  {comp.name}.{part['name']}", int(part["params"]), int(part["weights"]),
-                    int(part["biases"]), style="dim")
+                add(
+                    f"  {comp.name}.{part['name']}",
+                    int(part["params"]),
+                    int(part["weights"]),
+                    int(part["biases"]),
+                    style="dim",
+                )
     table.add_section()
     add("total", total, report.weights, report.biases, style="bold")
     return table
@@ -101,8 +131,9 @@ def compare_table(comp: Comparison) -> Table:
         table.add_column(header, justify="right")
     if n == 2:
         b, a = 1 - comp.baseline, comp.baseline
-        table.add_column(f"delta ({comp.labels[b]} - {comp.labels[a]})" if len(comp.labels[b]) < 12 else "delta",
-                         justify="right")
+        table.add_column(
+            f"delta ({comp.labels[b]} - {comp.labels[a]})" if len(comp.labels[b]) < 12 else "delta", justify="right"
+        )
         table.add_column("ratio", justify="right")
     group = None
     for row in comp.rows:
@@ -120,8 +151,10 @@ def compare_table(comp: Comparison) -> Table:
             cells.append(text)
         if n == 2:
             other = 1 - comp.baseline
-            cells += [signed(row.group, row.key, row.delta(other, comp.baseline)),
-                      ratio(row.ratio(other, comp.baseline))]
+            cells += [
+                signed(row.group, row.key, row.delta(other, comp.baseline)),
+                ratio(row.ratio(other, comp.baseline)),
+            ]
         table.add_row(*cells, style="bold" if row.key == "total" else "")
     return table
 
@@ -131,8 +164,9 @@ def transposed_table(comp: Comparison) -> Table:
     rounded (124.4M) to fit; --format csv or json has every exact figure."""
     keys = ("total", "non_embedding", "active", "memory.fp16", "flops.forward_per_token", "flops.training_total")
     rows = {r.key: r for r in comp.rows}
-    table = Table(title="comparison (one row per config; rounded, see --format csv for exact figures)",
-                  title_justify="left")
+    table = Table(
+        title="comparison (one row per config; rounded, see --format csv for exact figures)", title_justify="left"
+    )
     table.add_column("config")
     for key in keys:
         table.add_column(rows[key].label, justify="right")
