@@ -222,3 +222,26 @@ PRESET_FIXTURES = {
 @pytest.mark.parametrize("preset", sorted(PRESET_FIXTURES))
 def test_modern_presets_exact(preset: str) -> None:
     assert analyze(paramcalc.load(preset)).total == EXPECTED[PRESET_FIXTURES[preset]]["total"]
+
+
+def test_absent_kv_heads_default_that_cannot_work(tmp_path: Path) -> None:
+    # Qwen2Config's num_key_value_heads defaults to 32, whatever the number of heads; with 8 heads
+    # that cannot run, and the message says where the 32 came from.
+    path = tmp_path / "config.json"
+    path.write_text(
+        json.dumps(
+            {
+                "model_type": "qwen2",
+                "hidden_size": 256,
+                "num_hidden_layers": 2,
+                "num_attention_heads": 8,
+                "vocab_size": 1000,
+            }
+        )
+    )
+    with pytest.raises(ConfigError) as info:
+        paramcalc.load(str(path))
+    assert info.value.lines() == [
+        f"{path}: num_key_value_heads: 32 (transformers' default for qwen2: the key is absent) "
+        "does not divide num_attention_heads 8"
+    ]

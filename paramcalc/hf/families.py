@@ -49,6 +49,13 @@ def _head_dim(k: Keys, core: dict[str, Any], default: int | None = None) -> dict
 
 def _kv(k: Keys, core: dict[str, Any]) -> dict[str, Any]:
     kv = k.size("num_key_value_heads", default=core["heads"])
+    if kv and core["heads"] % kv:
+        given = (
+            "" if "num_key_value_heads" in k.raw else f" (transformers' default for {k.model_type}: the key is absent)"
+        )
+        k.problems.append(
+            Problem(k.label, "num_key_value_heads", f"{kv}{given} does not divide num_attention_heads {core['heads']}")
+        )
     return {"kv_heads": kv} if kv != core["heads"] else {}
 
 
