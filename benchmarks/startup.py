@@ -2,8 +2,9 @@
 
 Run:  python benchmarks/startup.py [--runs 21] [--seconds 2]
 
-CLI figures are medians of wall time over --runs fresh processes, with the peak resident memory
-(ru_maxrss) of the child. Each command is compared with two floors, as ratios:
+CLI figures are medians of wall time over --runs fresh processes (all commands interleaved,
+round by round), with the peak resident memory of one run (GNU time's %M). Each command is
+compared with two floors, as ratios:
 - the framework floor: a minimal Typer app with two commands, one printing a constant (same
   interpreter, same typer; for the table case it also imports rich and prints a rich table);
 - the import floor: Python start + the libraries that command needs (typer and json; typer and
@@ -16,7 +17,6 @@ wall time, and peak memory, which stays flat because rows stream. Not a test: fi
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
@@ -49,18 +49,35 @@ BOMB = (
 )
 
 
-def measure(cmd: list[str], runs: int, ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
-    """(median wall seconds, peak RSS in MB) over `runs` fresh processes."""
-    times, peaks = [], []
+def run_once(cmd: list[str], ok: tuple[int, ...] = (0,)) -> float:
+    start = time.perf_counter()
+    status = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    if status not in ok:
+        raise SystemExit(f"{' '.join(cmd)} exited with status {status}")
+    return time.perf_counter() - start
+
+
+def medians(cmds: dict[str, list[str]], runs: int, ok: tuple[int, ...] = (0,)) -> dict[str, float]:
+    """Median wall seconds of each command, the commands interleaved round by round so that
+    a slow spell of the machine affects them all alike."""
+    times: dict[str, list[float]] = {name: [] for name in cmds}
     for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        times.append(time.perf_counter() - start)
-        peaks.append(usage.ru_maxrss / 1024)
-        if os.waitstatus_to_exitcode(status) not in ok:
-            raise SystemExit(f"{' '.join(cmd)} exited with status {status}")
-    return statistics.median(times), max(peaks)
+        for name, cmd in cmds.items():
+            times[name].append(run_once(cmd, ok))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def peak_mb(cmd: list[str]) -> float:
+    """Peak resident memory of the command, from GNU time (a fork of this process would count
+    this process's own pages too)."""
+    time_bin = shutil.which("time") or "/usr/bin/time"
+    if not Path(time_bin).exists():
+        return float("nan")
+    result = subprocess.run([time_bin, "-f", "%M", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        return int(result.stderr.strip().splitlines()[-1]) / 1024
+    except (ValueError, IndexError):
+        return float("nan")
 
 
 def compile_package() -> None:
@@ -115,23 +132,38 @@ def main() -> None:
             Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "hf" / "deepseek-ai__DeepSeek-V3.json"
         )
         py, pc, runs = sys.executable, paramcalc_cmd(), args.runs
-        bare, bare_mem = measure([py, "-c", "pass"], runs)
-        floors = {
-            "app": measure([py, str(tmp / "floor_json.py"), "count", "x"], runs)[0],
-            "app+rich": measure([py, str(tmp / "floor_table.py"), "count", "x"], runs)[0],
-            "json": measure([py, "-c", "import typer, json"], runs)[0],
-            "rich": measure([py, "-c", "import typer, rich.console, rich.table"], runs)[0],
-            "yaml": measure([py, "-c", "import typer, yaml"], runs)[0],
-        }
         four = ["gpt3", "chinchilla-70b", "llama-2-70b", "mixtral-8x7b"]
-        cases = [
-            ("count gpt3 --json", ["count", "gpt3", "--json"], "app", "json"),
-            ("count gpt3 (table)", ["count", "gpt3", "--format", "table"], "app+rich", "rich"),
-            ("compare (4 presets) --json", ["compare", *four, "--json"], "app", "json"),
-            ("compare (4 presets) (table)", ["compare", *four], "app+rich", "rich"),
-            ("convert DeepSeek-V3 config.json", ["convert", str(config_json)], "app", "yaml"),
-            (
-                "count a huge config --json",
+        floors = {
+            "python -c pass": [py, "-c", "pass"],
+            "floor: minimal typer app": [py, str(tmp / "floor_json.py"), "count", "x"],
+            "floor: typer app + rich table": [py, str(tmp / "floor_table.py"), "count", "x"],
+            "floor: import typer, json": [py, "-c", "import typer, json"],
+            "floor: import typer, rich": [py, "-c", "import typer, rich.console, rich.table"],
+            "floor: import typer, yaml": [py, "-c", "import typer, yaml"],
+        }
+        cases = {  # label: (arguments, framework floor, import floor)
+            "count gpt3 --json": (["count", "gpt3", "--json"], "floor: minimal typer app", "floor: import typer, json"),
+            "count gpt3 (table)": (
+                ["count", "gpt3", "--format", "table"],
+                "floor: typer app + rich table",
+                "floor: import typer, rich",
+            ),
+            "compare (4 presets) --json": (
+                ["compare", *four, "--json"],
+                "floor: minimal typer app",
+                "floor: import typer, json",
+            ),
+            "compare (4 presets) (table)": (
+                ["compare", *four],
+                "floor: typer app + rich table",
+                "floor: import typer, rich",
+            ),
+            "convert DeepSeek-V3 config.json": (
+                ["convert", str(config_json)],
+                "floor: minimal typer app",
+                "floor: import typer, yaml",
+            ),
+            "count huge values --json": (
                 [
                     "count",
                     "mixtral-8x7b",
@@ -143,31 +175,27 @@ def main() -> None:
                     "--set",
                     "experts=10000",
                 ],
-                "app",
-                "json",
+                "floor: minimal typer app",
+                "floor: import typer, yaml",
             ),
-        ]
-        print(f"python {sys.version.split()[0]}, typer {typer.__version__}, {runs} runs each, medians")
-        print(f"{'command':36} {'ms':>7} {'x app floor':>12} {'x import floor':>15} {'x python':>9} {'peak MB':>8}")
-        print(f"{'python -c pass':36} {bare * 1e3:7.1f} {'':>12} {'':>15} {1:9.2f} {bare_mem:8.1f}")
-        for name, label in (
-            ("app", "floor: minimal typer app"),
-            ("app+rich", "floor: typer app + rich table"),
-            ("json", "floor: import typer, json"),
-            ("rich", "floor: import typer, rich"),
-            ("yaml", "floor: import typer, yaml"),
-        ):
-            print(f"{label:36} {floors[name] * 1e3:7.1f} {'':>12} {'':>15} {floors[name] / bare:9.2f}")
-        walls = {}
-        for label, cmd_args, app_floor, import_floor in cases:
-            wall, mem = measure([*pc, *cmd_args], runs)
-            walls[label] = wall
+        }
+        commands = {**floors, **{label: [*pc, *a] for label, (a, _, _) in cases.items()}}
+        walls = medians(commands, runs)
+        bare = walls["python -c pass"]
+        print(f"python {sys.version.split()[0]}, typer {typer.__version__}, {runs} interleaved runs each, medians")
+        print(f"{'command':42} {'ms':>7} {'x app floor':>12} {'x import floor':>15} {'x python':>9} {'peak MB':>8}")
+        for label, cmd in floors.items():
             print(
-                f"{'paramcalc ' + label:36} {wall * 1e3:7.1f} {wall / floors[app_floor]:12.2f} "
-                f"{wall / floors[import_floor]:15.2f} {wall / bare:9.2f} {mem:8.1f}"
+                f"{label:42} {walls[label] * 1e3:7.1f} {'':>12} {'':>15} {walls[label] / bare:9.2f} {peak_mb(cmd):8.1f}"
             )
-        bomb, _ = measure([*pc, "count", str(tmp / "bomb.yaml")], runs, ok=(1,))
-        print(f"{'paramcalc count billion-laughs.yaml':36} {bomb * 1e3:7.1f}   (refused, exit 1)")
+        for label, (cmd_args, app_floor, import_floor) in cases.items():
+            wall = walls[label]
+            print(
+                f"{'paramcalc ' + label:42} {wall * 1e3:7.1f} {wall / walls[app_floor]:12.2f} "
+                f"{wall / walls[import_floor]:15.2f} {wall / bare:9.2f} {peak_mb([*pc, *cmd_args]):8.1f}"
+            )
+        bomb = medians({"bomb": [*pc, "count", str(tmp / "bomb.yaml")]}, runs, ok=(1,))["bomb"]
+        print(f"{'paramcalc count billion-laughs.yaml':42} {bomb * 1e3:7.1f}   (refused, exit 1)")
         print()
         print(
             "compare of 4 presets / one count: "
@@ -175,10 +203,8 @@ def main() -> None:
             f"table {walls['compare (4 presets) (table)'] / walls['count gpt3 (table)']:.2f}x"
         )
         for rows in (10_000, 100_000):
-            wall, mem = measure(
-                [*pc, "sweep", "gpt2", "--vary", f"layers=1..{rows}", "-f", "csv"], 1 if rows > 10_000 else 3
-            )
-            print(f"paramcalc sweep, {rows:,} rows to CSV: {wall:.2f} s, peak {mem:.1f} MB")
+            cmd = [*pc, "sweep", "gpt2", "--vary", f"layers=1..{rows}", "-f", "csv"]
+            print(f"paramcalc sweep, {rows:,} rows to CSV: {run_once(cmd):.2f} s, peak {peak_mb(cmd):.1f} MB")
         rate, n = engine_throughput(args.seconds)
         print(f"engine: {rate:,.0f} configs/s in-process (analyze() over {n} configs)")
     finally:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from paramcalc.cli import Debug, JsonFlag, app, emit, handle_errors, tokens_option
+from paramcalc.cli import Debug, JsonFlag, command, emit, handle_errors, tokens_option
 
 FLOP_COLUMNS = ("forward_flops_per_token", "six_nd")
 
@@ -53,7 +53,7 @@ def _aspect(text: str) -> tuple[float, float]:
     return bounds
 
 
-@app.command()
+@command("solve")
 @handle_errors
 def solve(
     params: Annotated[
@@ -197,7 +197,7 @@ def _print_solution(result: dict[str, Any]) -> None:
     emit("\n".join(lines) + "\n")
 
 
-@app.command()
+@command("sweep")
 @handle_errors
 def sweep(
     base: Annotated[

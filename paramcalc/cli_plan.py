@@ -18,7 +18,7 @@ from paramcalc.cli import (
     JsonFlag,
     SetOption,
     TokensOption,
-    app,
+    command,
     emit,
     handle_errors,
     tokens_option,
@@ -150,7 +150,7 @@ def _output(fmt: Format, title: str, rows: Any, data: dict[str, Any], explain: b
         emit(markdown(title, rows, explain))
 
 
-@app.command()
+@command("train")
 @handle_errors
 def train(
     config: ConfigArg,
@@ -237,7 +237,7 @@ def train(
     _output(Format.json if json_ else format, f"train {report.config.name}", train_rows(result), data, explain)
 
 
-@app.command()
+@command("infer")
 @handle_errors
 def infer(
     config: ConfigArg,
@@ -298,7 +298,7 @@ def infer(
     _output(Format.json if json_ else format, f"infer {report.config.name}", infer_rows(result), data, explain)
 
 
-@app.command()
+@command("gpus")
 @handle_errors
 def gpus(json_: JsonFlag = False, debug: Debug = False) -> None:
     """List the GPU presets: memory, dense BF16 and FP8 peak, bandwidth, and their datasheets."""

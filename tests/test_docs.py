@@ -6,13 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-import typer.main
 
-from paramcalc.cli import app
+from paramcalc.cli import COMMANDS as CLI_COMMANDS
 from paramcalc.config import FIELDS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+COMMANDS = sorted(CLI_COMMANDS)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
