@@ -12,7 +12,7 @@ from paramcalc.errors import LoadError
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _StrictLoader(_Base):  # type: ignore[misc,valid-type]
+class _StrictLoader(_Base):  # type: ignore[misc]
     """Safe loading (no object construction) + an error on duplicate mapping keys."""
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:

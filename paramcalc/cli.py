@@ -61,7 +61,7 @@ class LazyGroup(TyperGroup):
 def command(name: str) -> Callable[[F], F]:
     """Register a command on its own Typer app, for LazyGroup to build when it is invoked."""
     _APPS[name] = typer.Typer(**SETTINGS)
-    return _APPS[name].command(name)  # type: ignore[return-value]
+    return _APPS[name].command(name)
 
 
 app = typer.Typer(cls=LazyGroup, name="paramcalc", no_args_is_help=True, **SETTINGS)
@@ -239,13 +239,9 @@ def count(
 
 def _renderer(fmt: Format) -> Any:
     """The plain-text renderer module for a format (the table is drawn by rich instead)."""
-    if fmt is Format.json:
-        from paramcalc.render import json as module
-    elif fmt is Format.csv:
-        from paramcalc.render import csv as module
-    else:
-        from paramcalc.render import markdown as module
-    return module
+    import importlib
+
+    return importlib.import_module(f"paramcalc.render.{'markdown' if fmt is Format.markdown else fmt.value}")
 
 
 @command("compare")
@@ -391,7 +387,7 @@ def presets(json_: JsonFlag = False, debug: Debug = False) -> None:
     from paramcalc.loading import load
     from paramcalc.presets import preset_names
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in preset_names():
         report = analyze(load(name))
         rows.append(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from paramcalc.errors import ConfigError, Problem, show
@@ -104,7 +104,7 @@ class Config(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         """The fields that apply to this architecture, defaults filled in."""
-        hidden = set()
+        hidden: set[str] = set()
         if not self.is_moe:
             hidden |= _MOE_FIELDS
         if not self.is_mla:
@@ -221,8 +221,8 @@ def _check(field: Field, value: object) -> tuple[object, str | None]:
     raise AssertionError(field.kind)  # pragma: no cover
 
 
-def _suggest(word: str, options: object) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)  # type: ignore[arg-type]
+def _suggest(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

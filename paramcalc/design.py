@@ -33,7 +33,7 @@ class Optimum(NamedTuple):
 
 def loss(params: float, tokens: float) -> float:
     """Chinchilla Approach 3's fitted loss (nats per token)."""
-    return E + A / params**ALPHA + B / tokens**BETA
+    return float(E + A / params**ALPHA + B / tokens**BETA)
 
 
 def compute_optimal(flops: float, law: str = "chinchilla") -> Optimum:
@@ -54,7 +54,7 @@ def tokens_for(params: float, law: str) -> float:
         return TOKENS_PER_PARAM * params
     g = (ALPHA * A / (BETA * B)) ** (1 / (ALPHA + BETA))
     c6 = (params / g) ** ((ALPHA + BETA) / BETA)  # invert N = G (C/6)^(b/(a+b))
-    return c6 / params
+    return float(c6 / params)
 
 
 class Candidate(NamedTuple):

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from paramcalc.config import ENCODER_DECODER, MLP, Config
+from paramcalc.config import Config
 from paramcalc.engine.params import Component, per_token
+from paramcalc.fields import ENCODER_DECODER, MLP
 
 CHINCHILLA_TOKENS_PER_PARAM = 20  # Hoffmann et al. 2022: compute-optimal D ~ 20 N
 

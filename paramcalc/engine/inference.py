@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from paramcalc.config import ACTIVATIONS, ENCODER, ENCODER_DECODER, MLP, Config
+from paramcalc.config import Config
 from paramcalc.engine.hardware import Gpu
 from paramcalc.engine.memory import weight_bytes
 from paramcalc.errors import UsageError
+from paramcalc.fields import ACTIVATIONS, ENCODER, ENCODER_DECODER, MLP
 from paramcalc.report import Report
 
 DTYPE_BITS = {"bf16": 16, "fp16": 16, "fp8": 8, "int8": 8, "int4": 4}

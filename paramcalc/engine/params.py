@@ -9,7 +9,8 @@ transformers): a linear layer ``d_in -> d_out`` holds a ``d_in x d_out`` weight 
 
 from __future__ import annotations
 
-from paramcalc.config import ACTIVATIONS, ENCODER_DECODER, MLP, Config
+from paramcalc.config import Config
+from paramcalc.fields import ACTIVATIONS, ENCODER_DECODER, MLP
 
 # Component names: constants, not strings typed in three places.
 TOKEN_EMBEDDING = "token_embedding"  # noqa: S105 (a name, not a password)

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from paramcalc.config import ACTIVATIONS, ENCODER_DECODER, MLP, Config
+from paramcalc.config import Config
 from paramcalc.engine.flops import attention_products_per_token, matmul_weights_per_token, training_tokens
 from paramcalc.engine.hardware import Gpu
 from paramcalc.engine.params import BIAS, Component
 from paramcalc.errors import UsageError
+from paramcalc.fields import ACTIVATIONS, ENCODER_DECODER, MLP
 from paramcalc.report import Report
 
 # bytes per parameter: (16-bit or fp32 weights, gradients, fp32 master copy kept by the optimizer)
