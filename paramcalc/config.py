@@ -21,6 +21,7 @@ from paramcalc.fields import (  # noqa: F401  (re-exported: the public names of 
     ENCODER,
     ENCODER_DECODER,
     FIELDS,
+    MAX_LAYER_SIZES,
     MLP,
     NORMS,
     POSITIONS,
@@ -211,13 +212,17 @@ def _check(field: Field, value: object) -> tuple[object, str | None]:
             return None, f"must be at most {field.maximum:.0e}, not {number:.3g}"
         return number, None
     if field.kind == "sizes":
-        if (
+        if not (
             isinstance(value, list)
             and len(value) >= 2
             and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
         ):
-            return tuple(value), None
-        return None, f"must be a list of at least two positive whole numbers, not {show(value)}"
+            return None, f"must be a list of at least two positive whole numbers, not {show(value)}"
+        if len(value) > MAX_LAYER_SIZES:
+            return None, f"has {len(value):,} widths; paramcalc counts at most {MAX_LAYER_SIZES:,} (10,000 layers)"
+        if max(value) > field.maximum:
+            return None, f"widths must be at most {field.maximum:,}, not {max(value):.3g}"
+        return tuple(value), None
     raise AssertionError(field.kind)  # pragma: no cover
 
 

@@ -21,6 +21,7 @@ QK_NORMS = ("none", "head", "full")
 POSITIONS = ("learned", "rotary", "alibi", "sinusoidal", "none", "relative", "xl")
 
 REQUIRED = object()  # marker: the field has no default
+MAX_LAYER_SIZES = 10_001  # an MLP's widths: 10,000 layers, far deeper than any real MLP
 
 
 class Field(NamedTuple):
@@ -246,7 +247,7 @@ FIELDS: dict[str, Field] = {
         Field(
             "layer_sizes",
             "sizes",
-            "mlp only: widths from input to output, e.g. [2, 2, 1]",
+            "mlp only: widths from input to output, e.g. [2, 2, 1]; 2 to 10,001 of them",
             default=REQUIRED,
             only=(MLP,),
         ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from paramcalc.config import COUNT_LIMIT
-from paramcalc.fields import ARCHITECTURES, FIELDS, MLP, REQUIRED, Field
+from paramcalc.fields import ARCHITECTURES, FIELDS, MAX_LAYER_SIZES, MLP, REQUIRED, Field
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 COUNT_PATTERN = r"^\s*[0-9][0-9_,]*(\.[0-9]*)?([eE][+-]?[0-9]+)?\s*[kKmMbBgGtT]?\s*$"
@@ -37,7 +37,8 @@ def _property(field: Field) -> dict[str, Any]:
             {"type": "string", "pattern": COUNT_PATTERN, "description": "300e9, 3e11, 300B, 1.5T"},
         ]
     elif field.kind == "sizes":
-        prop.update(type="array", minItems=2, items={"type": "integer", "minimum": 1, "maximum": field.maximum})
+        item = {"type": "integer", "minimum": 1, "maximum": field.maximum}
+        prop.update(type="array", minItems=2, maxItems=MAX_LAYER_SIZES, items=item)
     if field.default is not None and field.default is not REQUIRED:
         prop["default"] = field.default
     return prop

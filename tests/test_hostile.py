@@ -139,3 +139,12 @@ def test_huge_but_valid_values_are_exact_and_fast(run) -> None:  # type: ignore[
     moe = layers * (experts * 3 * d * ff + d * experts)
     norms = (2 * layers + 1) * d
     assert data["params"]["total"] == 2 * vocab * d + attention + moe + norms
+
+
+def test_mlp_deeper_than_the_limit(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # 10,001 widths (10,000 layers) are counted; more are refused before any work is done
+    path = tmp_path / "deep.yaml"
+    path.write_text("architecture: mlp\nlayer_sizes: [" + ", ".join(["2"] * 10_002) + "]\n")
+    fails(run, str(path), "layer_sizes: has 10,002 widths; paramcalc counts at most 10,001 (10,000 layers)")
+    path.write_text("architecture: mlp\nlayer_sizes: [2, 10000000000000]\n")
+    fails(run, str(path), "layer_sizes: widths must be at most 1,000,000,000,000")
