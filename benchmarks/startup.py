@@ -9,9 +9,11 @@ compared with two floors, as ratios:
   interpreter, same typer; for the table case it also imports rich and prints a rich table);
 - the import floor: Python start + the libraries that command needs (typer and json; typer and
   rich for a table; typer and yaml for convert), nothing of paramcalc's.
-and with bare `python -c pass`. The engine figure is analyze() calls per second in one process,
-over all bundled presets and variants of them. Then sweeps of 10,000 and 100,000 rows to CSV:
-wall time, and peak memory, which stays flat because rows stream. Not a test: figures only.
+and with bare `python -c pass`. The engine figures are configs per second in one process, over all
+bundled presets and variants of them: analyze() with its totals, memory and FLOPs read (what
+sweep and solve use), and full reports that also build every component term by term. Then
+sweeps of 10,000 and 100,000 rows to CSV: wall time, and peak memory, which stays flat because
+rows stream. Not a test: figures only.
 """
 
 from __future__ import annotations
@@ -95,8 +97,14 @@ def paramcalc_cmd() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "paramcalc"]
 
 
-def engine_throughput(seconds: float) -> tuple[float, int]:
-    """analyze() calls per second over every preset and a few variants of each."""
+def engine_throughput(seconds: float) -> tuple[float, float, int]:
+    """Configs per second in one process, over every preset and three variants of each (other
+    layers and d_model): (totals, full reports, how many configs).
+
+    totals: analyze() and reading what sweep and solve read: total, non-embedding, active,
+    memory at every dtype, FLOPs. Full reports: also every component, term by term, with its
+    factors (what `count --json` and `--explain` render).
+    """
     import paramcalc
     from paramcalc.engine import analyze
     from paramcalc.presets import preset_names
@@ -107,12 +115,19 @@ def engine_throughput(seconds: float) -> tuple[float, int]:
         configs.append(base)
         if base.architecture != "mlp":
             configs += [base._replace(layers=base.layers + i, d_model=base.d_model + 64 * i) for i in (1, 2, 3)]
-    calls, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for config in configs:
-            analyze(config)
-        calls += len(configs)
-    return calls / (time.perf_counter() - start), len(configs)
+
+    def rate(full: bool) -> float:
+        calls, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            for config in configs:
+                report = analyze(config)
+                _ = (report.total, report.non_embedding, report.active, report.memory_bytes, report.flops.six_nd)
+                if full:
+                    _ = report.components
+            calls += len(configs)
+        return calls / (time.perf_counter() - start)
+
+    return rate(False), rate(True), len(configs)
 
 
 def main() -> None:
@@ -205,8 +220,9 @@ def main() -> None:
         for rows in (10_000, 100_000):
             cmd = [*pc, "sweep", "gpt2", "--vary", f"layers=1..{rows}", "-f", "csv"]
             print(f"paramcalc sweep, {rows:,} rows to CSV: {run_once(cmd):.2f} s, peak {peak_mb(cmd):.1f} MB")
-        rate, n = engine_throughput(args.seconds)
-        print(f"engine: {rate:,.0f} configs/s in-process (analyze() over {n} configs)")
+        totals, full, n = engine_throughput(args.seconds)
+        print(f"engine, in-process over {n} configs: {totals:,.0f} configs/s (totals, memory, FLOPs), ", end="")
+        print(f"{full:,.0f} configs/s (full reports, every term)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -2,23 +2,49 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from paramcalc.config import Config
 from paramcalc.engine.flops import Flops
-from paramcalc.engine.params import BIAS, Component
+from paramcalc.engine.layout import BIAS
+from paramcalc.engine.params import Component, components
 
 
-class Report(NamedTuple):
-    config: Config
-    components: tuple[Component, ...]
-    total: int
-    weights: int
-    biases: int
-    non_embedding: int
-    active: int
-    memory_bytes: dict[str, int]
-    flops: Flops
+class Report:
+    """Totals, memory and FLOPs of one config. The components, term by term, are built when
+    first asked for: sweep and solve read only the totals."""
+
+    __slots__ = ("config", "total", "weights", "biases", "non_embedding", "active", "memory_bytes", "flops", "_parts")
+
+    def __init__(
+        self,
+        config: Config,
+        total: int,
+        weights: int,
+        biases: int,
+        non_embedding: int,
+        active: int,
+        memory_bytes: dict[str, int],
+        flops: Flops,
+    ) -> None:
+        self.config = config
+        self.total = total
+        self.weights = weights
+        self.biases = biases
+        self.non_embedding = non_embedding
+        self.active = active
+        self.memory_bytes = memory_bytes
+        self.flops = flops
+        self._parts: tuple[Component, ...] | None = None
+
+    @property
+    def components(self) -> tuple[Component, ...]:
+        if self._parts is None:
+            self._parts = tuple(components(self.config))
+        return self._parts
+
+    def __repr__(self) -> str:
+        return f"Report({self.config.name!r}, total={self.total})"
 
     def parts(self, component: Component) -> list[dict[str, int | str]]:
         """Sub-components (q, k, v, o; up, gate, down; ...) with weights and biases."""

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from paramcalc.config import ACTIVATIONS, NORMS, POSITIONS, parse_config
 from paramcalc.engine import analyze
-from paramcalc.engine.params import TOKEN_EMBEDDING
+from paramcalc.engine.layout import TOKEN_EMBEDDING
 
 
 @st.composite

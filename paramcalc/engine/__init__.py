@@ -8,32 +8,24 @@ from __future__ import annotations
 from paramcalc.config import Config
 from paramcalc.engine.flops import estimate
 from paramcalc.engine.memory import memory_by_dtype
-from paramcalc.engine.params import components, per_token
+from paramcalc.engine.params import count
 from paramcalc.report import Report
 
 
 def analyze(config: Config, tokens: int | None = None) -> Report:
     """Count every parameter of `config`, its memory at each dtype and its training FLOPs.
 
-    `tokens` overrides the config's training tokens for the FLOPs estimate.
+    `tokens` overrides the config's training tokens for the FLOPs estimate. The report's
+    components (term by term) are built on first use.
     """
-    comps = components(config)
-    weights = biases = embedding = 0
-    for comp in comps:
-        weights += comp.weights
-        biases += comp.biases
-        if comp.is_embedding:
-            embedding += comp.params
-    total = weights + biases
-    active, matmul = per_token(comps, config)
+    n = count(config)
     return Report(
-        config=config,
-        components=tuple(comps),
-        total=total,
-        weights=weights,
-        biases=biases,
-        non_embedding=total - embedding,
-        active=active,
-        memory_bytes=memory_by_dtype(total),
-        flops=estimate(config, matmul, active, total, tokens),
+        config,
+        n.total,
+        n.weights,
+        n.biases,
+        n.total - n.embedding,
+        n.active,
+        memory_by_dtype(n.total),
+        estimate(config, n.matmul, n.active, n.total, tokens),
     )

@@ -29,7 +29,8 @@ from typing import NamedTuple
 from paramcalc.config import Config
 from paramcalc.engine.flops import attention_products_per_token, matmul_weights_per_token, training_tokens
 from paramcalc.engine.hardware import Gpu
-from paramcalc.engine.params import BIAS, Component
+from paramcalc.engine.layout import BIAS
+from paramcalc.engine.params import Component
 from paramcalc.errors import UsageError
 from paramcalc.fields import ACTIVATIONS, ENCODER_DECODER, MLP
 from paramcalc.report import Report

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from paramcalc.engine.flops import TOKENS_FROM_CHINCHILLA, TOKENS_FROM_CONFIG, TOKENS_FROM_OPTION
-from paramcalc.engine.params import BIAS, Component, Term
+from paramcalc.engine.layout import BIAS
+from paramcalc.engine.params import Component, Term
 from paramcalc.report import Report
 
 DTYPES = ("fp32", "fp16", "bf16", "int8", "int4")

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from paramcalc.comparison import Comparison
-from paramcalc.engine.params import BIAS
+from paramcalc.engine.layout import BIAS
 from paramcalc.report import Report
 
 

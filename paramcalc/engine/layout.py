@@ -1,0 +1,361 @@
+"""What tensors a model has, written as shapes: the layout of a model, without its sizes.
+
+A model's layout depends only on its switches (architecture, norm, biases, tying, experts or
+not, ...), never on how big it is: every shape here is a product of named dimensions
+(``layers x d_model x heads*head_dim``), and :data:`DIMENSIONS` says, once, how each name is
+computed from a config. params.py fills the sizes in: as :class:`~paramcalc.engine.params.Term`
+objects for ``--detail`` and ``--explain``, and as one compiled sum per layout for the totals.
+
+Shapes follow the PyTorch modules of the reference implementations (nanoGPT, HuggingFace
+transformers): a linear layer ``d_in -> d_out`` holds a ``d_in x d_out`` weight and, with bias,
+``d_out`` biases. A norm gain counts as a weight, a norm shift as a bias.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+from paramcalc.config import Config
+from paramcalc.fields import ACTIVATIONS, DECODER, ENCODER_DECODER, MLP
+
+# Component names: constants, not strings typed in three places.
+TOKEN_EMBEDDING = "token_embedding"  # noqa: S105 (a name, not a password)
+POSITION_EMBEDDING = "position_embedding"
+TYPE_EMBEDDING = "token_type_embedding"
+EMBEDDING_NORM = "embedding_norm"
+ATTENTION = "attention"
+CROSS_ATTENTION = "cross_attention"
+FEED_FORWARD = "feed_forward"
+EXPERTS = "experts"
+ROUTER = "router"
+NORMS = "norms"
+OUTPUT_HEAD = "output_head"
+POOLER = "pooler"
+RELATIVE_POSITION = "relative_position"
+EMBEDDING_PROJECTION = "embedding_projection"
+SHARED_EXPERT = "shared_expert"
+MLM_TRANSFORM = "mlm_transform"
+
+# Components left out of Kaplan et al. 2020's non-embedding count (Section 2.1): token and
+# position embeddings (and token types), and an untied output head.
+EMBEDDING_COMPONENTS = frozenset({TOKEN_EMBEDDING, POSITION_EMBEDDING, TYPE_EMBEDDING, OUTPUT_HEAD})
+
+WEIGHT = "weight"
+BIAS = "bias"
+
+# Every dimension a shape is written in, and how it is computed from a config `c`: a Python
+# expression over the config's fields. Only these fixed strings (and an MLP's layer index) are
+# ever compiled (params.py); nothing from a config file reaches the expressions.
+DIMENSIONS: dict[str, str] = {
+    "layers": "c.layers",
+    "encoder_layers": "c.encoder_layers",
+    "decoder_layers": "c.decoder_layers",
+    "d_model": "c.d_model",
+    "vocab": "c.vocab",
+    "embedding_dim": "c.embedding_dim",
+    "context": "c.context",
+    "context+position_offset": "c.context + c.position_offset",
+    "type_vocab": "c.type_vocab",
+    "heads": "c.heads",
+    "head_dim": "c.head_dim",
+    "heads*head_dim": "c.heads * c.head_dim",
+    "kv_heads*head_dim": "c.kv_heads * c.head_dim",
+    "d_ff": "c.d_ff",
+    "norms_per_layer": "c.norms_per_layer",
+    "norms_per_layer+1": "c.norms_per_layer + 1",  # a decoder block's cross-attention adds one
+    "relative_buckets": "c.relative_buckets",
+    "experts": "c.experts",
+    "expert_d_ff": "c.expert_d_ff",
+    "dense_layers": "c.dense_layers",
+    "moe_layers": "c.layers - c.dense_layers",
+    "shared_expert_d_ff": "c.shared_expert_d_ff",
+    "q_lora_rank": "c.q_lora_rank",
+    "kv_lora_rank": "c.kv_lora_rank",
+    "kv_lora_rank+rope_head_dim": "c.kv_lora_rank + c.rope_head_dim",
+    "heads*(head_dim+rope_head_dim)": "c.heads * (c.head_dim + c.rope_head_dim)",
+    "heads*(head_dim+v_head_dim)": "c.heads * (c.head_dim + c.v_head_dim)",
+    "heads*v_head_dim": "c.heads * c.v_head_dim",
+    "u,v": "2",  # Transformer-XL's two query biases
+    "1": "1",
+}
+
+
+def dimension(name: str) -> str:
+    """The expression of a dimension; an MLP's widths are n0, n1, ... (its layer_sizes)."""
+    if name in DIMENSIONS:
+        return DIMENSIONS[name]
+    if name[:1] == "n" and name[1:].isdigit():
+        return f"c.layer_sizes[{int(name[1:])}]"
+    raise KeyError(name)
+
+
+class Switches(NamedTuple):
+    """Every choice that adds or removes a tensor; two configs with equal switches have the
+    same layout, whatever their sizes."""
+
+    architecture: str
+    norm: str
+    activation: str
+    position: str
+    bias: bool
+    qkv_bias: bool
+    out_bias: bool
+    ffn_bias: bool
+    head_bias: bool
+    tie_embeddings: bool
+    pooler: bool
+    embedding_norm: bool
+    final_norm: bool
+    qk_norm: str
+    qk_norm_bias: bool
+    mlm_head: bool
+    shared_expert_gate: bool
+    moe: bool
+    mla: bool
+    q_lora: bool
+    position_offset: bool
+    type_vocab: bool
+    dense_layers: bool
+    shared_expert: bool
+    per_layer_norms: bool
+    projected_embedding: bool
+    mlp_sizes: int
+
+
+def switches(c: Config) -> Switches:
+    return Switches(
+        c.architecture,
+        c.norm,
+        c.activation,
+        c.position,
+        c.bias,
+        c.qkv_bias,
+        c.out_bias,
+        c.ffn_bias,
+        c.head_bias,
+        c.tie_embeddings,
+        c.pooler,
+        c.embedding_norm,
+        c.final_norm,
+        c.qk_norm,
+        c.qk_norm_bias,
+        c.mlm_head,
+        c.shared_expert_gate,
+        c.experts > 1,
+        c.kv_lora_rank > 0,
+        c.q_lora_rank > 0,
+        c.position_offset > 0,
+        c.type_vocab > 0,
+        c.dense_layers > 0,
+        c.shared_expert_d_ff > 0,
+        c.norms_per_layer > 0,
+        c.embedding_dim != c.d_model,
+        len(c.layer_sizes),
+    )
+
+
+class Shape(NamedTuple):
+    """One family of identical tensors: `part` of a component, a weight or a bias, whose size
+    is the product of `dims`. ``matmul`` marks weights that multiply every token's activations
+    (they count in FLOPs); ``routed`` marks mixture-of-experts weights of which only
+    experts_per_token / experts are used per token."""
+
+    part: str
+    kind: str
+    dims: tuple[str, ...]
+    matmul: bool = False
+    routed: bool = False
+
+
+class ComponentLayout(NamedTuple):
+    name: str
+    shapes: tuple[Shape, ...]
+
+    @property
+    def is_embedding(self) -> bool:
+        return self.name.rsplit(".", 1)[-1] in EMBEDDING_COMPONENTS
+
+
+def _linear(part: str, repeat: tuple[str, ...], d_in: str, d_out: str, bias: bool, routed: bool = False) -> list[Shape]:
+    """A linear layer d_in -> d_out repeated over `repeat`: weight d_in x d_out, bias d_out."""
+    shapes = [Shape(part, WEIGHT, (*repeat, d_in, d_out), True, routed)]
+    if bias:
+        shapes.append(Shape(part, BIAS, (*repeat, d_out), False, routed))
+    return shapes
+
+
+def _norm(part: str, s: Switches, repeat: tuple[str, ...], width: str = "d_model") -> list[Shape]:
+    """LayerNorm: gain + shift of `width` each; RMSNorm: gain only; nonparametric: nothing."""
+    if s.norm == "nonparametric":
+        return []
+    shapes = [Shape(part, WEIGHT, (*repeat, width))]
+    if s.norm == "layernorm":
+        shapes.append(Shape(part, BIAS, (*repeat, width)))
+    return shapes
+
+
+def _attention(s: Switches, layers: str) -> list[Shape]:
+    """q, k, v, o. q and o are d_model x heads*head_dim; k and v are d_model x kv_heads*head_dim."""
+    if s.mla:
+        return _latent_attention(s, layers)
+    q_dim, kv_dim = "heads*head_dim", "kv_heads*head_dim"
+    shapes = [
+        *_linear("q", (layers,), "d_model", q_dim, s.qkv_bias),
+        *_linear("k", (layers,), "d_model", kv_dim, s.qkv_bias),
+        *_linear("v", (layers,), "d_model", kv_dim, s.qkv_bias),
+        *_linear("o", (layers,), q_dim, "d_model", s.out_bias),
+    ]
+    if s.qk_norm != "none":
+        # head: one head_dim gain shared by all heads (Qwen3); full: a gain per channel of q
+        # and of k (OLMo-2, StableLM). With qk_norm_bias each also has a shift (Phi).
+        q_width, k_width = ("head_dim", "head_dim") if s.qk_norm == "head" else (q_dim, kv_dim)
+        for part, width in (("q_norm", q_width), ("k_norm", k_width)):
+            shapes.append(Shape(part, WEIGHT, (layers, width)))
+            if s.qk_norm_bias:
+                shapes.append(Shape(part, BIAS, (layers, width)))
+    return shapes
+
+
+def _latent_attention(s: Switches, layers: str) -> list[Shape]:
+    """Multi-head latent attention (DeepSeek-V2, Section 2.1): queries through an optional
+    low-rank latent, keys and values through a shared kv_lora_rank latent plus a rotary key.
+
+    q_a: d_model x q_lora_rank, a norm, q_b: q_lora_rank x heads*(head_dim + rope_head_dim)
+    (or q: d_model x heads*(head_dim + rope_head_dim)); kv_a: d_model x (kv_lora_rank +
+    rope_head_dim), a norm, kv_b: kv_lora_rank x heads*(head_dim + v_head_dim);
+    o: heads*v_head_dim x d_model. Only q_a, kv_a and o take the attention bias.
+    """
+    q_out = "heads*(head_dim+rope_head_dim)"
+    shapes: list[Shape] = []
+    if s.q_lora:
+        shapes += _linear("q_a", (layers,), "d_model", "q_lora_rank", s.qkv_bias)
+        shapes += _norm("q_a_norm", s, (layers,), "q_lora_rank")
+        shapes += _linear("q_b", (layers,), "q_lora_rank", q_out, False)
+    else:
+        shapes += _linear("q", (layers,), "d_model", q_out, False)
+    shapes += _linear("kv_a", (layers,), "d_model", "kv_lora_rank+rope_head_dim", s.qkv_bias)
+    shapes += _norm("kv_a_norm", s, (layers,), "kv_lora_rank")
+    shapes += _linear("kv_b", (layers,), "kv_lora_rank", "heads*(head_dim+v_head_dim)", False)
+    shapes += _linear("o", (layers,), "heads*v_head_dim", "d_model", s.out_bias)
+    return shapes
+
+
+def _feed_forward(s: Switches, repeat: tuple[str, ...], routed: bool = False, ff: str = "d_ff") -> list[Shape]:
+    """up (and gate, for gated activations): d_model x d_ff; down: d_ff x d_model."""
+    shapes = _linear("up", repeat, "d_model", ff, s.ffn_bias, routed)
+    if ACTIVATIONS[s.activation] == 3:  # GLU variants, Shazeer 2020
+        shapes += _linear("gate", repeat, "d_model", ff, s.ffn_bias, routed)
+    return shapes + _linear("down", repeat, ff, "d_model", s.ffn_bias, routed)
+
+
+def _component(name: str, shapes: list[Shape]) -> ComponentLayout:
+    return ComponentLayout(name, tuple(shapes))
+
+
+def _block(s: Switches, prefix: str, layers: str, cross: bool) -> list[ComponentLayout]:
+    """The repeated transformer blocks of one stack, and the stack's final norm."""
+    out = [_component(prefix + ATTENTION, _attention(s, layers))]
+    if s.position == "xl":
+        out.append(_xl_position(s, layers, prefix))
+    if cross:  # decoder of an encoder-decoder: attends to the encoder's output, same shapes
+        out.append(_component(prefix + CROSS_ATTENTION, _attention(s, layers)))
+    if s.moe:
+        out += _mixture(s, prefix)
+    else:
+        out.append(_component(prefix + FEED_FORWARD, _feed_forward(s, (layers,))))
+    norms: list[Shape] = []
+    if cross:
+        norms = _norm("per_layer", s, (layers, "norms_per_layer+1"))
+    elif s.per_layer_norms:
+        norms = _norm("per_layer", s, (layers, "norms_per_layer"))
+    if s.final_norm:
+        norms += _norm("final", s, ())
+    out.append(_component(prefix + NORMS, norms))
+    return out
+
+
+def _mixture(s: Switches, prefix: str) -> list[ComponentLayout]:
+    """A mixture of experts (Shazeer et al. 2017; Mixtral; DeepSeekMoE): in each MoE block a
+    router d_model x experts (no bias) and `experts` feed-forwards of expert_d_ff, of which
+    experts_per_token run per token; optionally a shared expert that always runs (and its
+    d_model x 1 gate); the first `dense_layers` blocks keep a dense feed-forward of d_ff."""
+    out = []
+    if s.dense_layers:
+        out.append(_component(prefix + FEED_FORWARD, _feed_forward(s, ("dense_layers",))))
+    moe_layers = "moe_layers" if s.dense_layers else "layers"
+    out.append(_component(prefix + ROUTER, _linear("router", (moe_layers,), "d_model", "experts", False)))
+    out.append(_component(prefix + EXPERTS, _feed_forward(s, (moe_layers, "experts"), True, "expert_d_ff")))
+    if s.shared_expert:
+        shared = _feed_forward(s, (moe_layers,), False, "shared_expert_d_ff")
+        if s.shared_expert_gate:
+            shared += _linear("shared_gate", (moe_layers,), "d_model", "1", False)
+        out.append(_component(prefix + SHARED_EXPERT, shared))
+    return out
+
+
+def _relative_table(prefix: str) -> ComponentLayout:
+    """T5's relative attention bias: buckets x heads, held by the first block of a stack."""
+    return _component(prefix + POSITION_EMBEDDING, [Shape("relative", WEIGHT, ("relative_buckets", "heads"))])
+
+
+def _xl_position(s: Switches, layers: str, prefix: str) -> ComponentLayout:
+    """Transformer-XL relative positions (Dai et al. 2019, Section 3.3): each layer projects the
+    sinusoidal relative encodings with W_k,R (d_model x heads*head_dim) and adds two learned
+    biases u, v (heads*head_dim each) to the queries. The projection is a per-layer weight, not
+    an embedding table, so it stays in the non-embedding count; it costs 2 x d_model x
+    heads*head_dim FLOPs per token, like any weight matrix.
+    """
+    shapes = _linear("projection", (layers,), "d_model", "heads*head_dim", False)
+    shapes.append(Shape("u_v", BIAS, (layers, "u,v", "heads*head_dim")))
+    return _component(prefix + RELATIVE_POSITION, shapes)
+
+
+def _mlp(s: Switches) -> list[ComponentLayout]:
+    return [
+        _component(f"linear_{i}", _linear("linear", (), f"n{i - 1}", f"n{i}", s.bias)) for i in range(1, s.mlp_sizes)
+    ]
+
+
+@lru_cache(maxsize=1024)
+def layout(s: Switches) -> tuple[ComponentLayout, ...]:
+    """Every component of the model, in the order data flows through it."""
+    if s.architecture == MLP:
+        return tuple(_mlp(s))
+    e = "embedding_dim" if s.projected_embedding else "d_model"
+    out = [_component(TOKEN_EMBEDDING, [Shape("token", WEIGHT, ("vocab", e))])]
+    if s.position == "learned":
+        rows = "context+position_offset" if s.position_offset else "context"
+        out.append(_component(POSITION_EMBEDDING, [Shape("position", WEIGHT, (rows, "d_model"))]))
+    if s.type_vocab:
+        out.append(_component(TYPE_EMBEDDING, [Shape("type", WEIGHT, ("type_vocab", "d_model"))]))
+    if s.embedding_norm:
+        out.append(_component(EMBEDDING_NORM, _norm("embedding", s, ())))
+    if s.projected_embedding:  # OPT-350m: embeddings narrower than the model, projected in and out, no bias
+        projections = _linear("project_in", (), e, "d_model", False) + _linear("project_out", (), "d_model", e, False)
+        out.append(_component(EMBEDDING_PROJECTION, projections))
+
+    if s.architecture == ENCODER_DECODER:
+        for prefix, layers, cross in (("encoder.", "encoder_layers", False), ("decoder.", "decoder_layers", True)):
+            if s.position == "relative":
+                out.append(_relative_table(prefix))
+            out += _block(s, prefix, layers, cross)
+    else:
+        if s.position == "relative":
+            out.append(_relative_table(""))
+        out += _block(s, "", "layers", False)
+
+    if s.mlm_head:  # BERT's masked-LM transform: dense d_model -> d_model with bias, a norm
+        out.append(_component(MLM_TRANSFORM, _linear("dense", (), "d_model", "d_model", True) + _norm("norm", s, ())))
+    if s.architecture in (DECODER, ENCODER_DECODER) or s.mlm_head:
+        head: list[Shape] = []
+        if not s.tie_embeddings:  # lm_head: embedding_dim -> vocab, no bias unless head_bias
+            head.append(Shape("head", WEIGHT, (e, "vocab"), True))
+        if s.head_bias or s.mlm_head:
+            head.append(Shape("head", BIAS, ("vocab",)))
+        out.append(_component(OUTPUT_HEAD, head))
+    if s.pooler:  # BERT's pooler: dense d_model -> d_model with bias, on the first token
+        out.append(
+            _component(POOLER, [Shape("pooler", WEIGHT, ("d_model", "d_model")), Shape("pooler", BIAS, ("d_model",))])
+        )
+    return tuple(out)
