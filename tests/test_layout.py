@@ -15,7 +15,7 @@ import paramcalc
 from paramcalc.config import ACTIVATIONS, NORMS, POSITIONS, QK_NORMS, Config, parse_config
 from paramcalc.engine import analyze
 from paramcalc.engine.layout import DIMENSIONS, dimension, layout, switches
-from paramcalc.engine.params import Counts, components, count, per_token, source
+from paramcalc.engine.params import Counts, components, count, source
 from paramcalc.errors import ConfigError
 from paramcalc.fields import MAX_LAYER_SIZES
 from paramcalc.presets import preset_names
@@ -26,12 +26,17 @@ FIXTURES = sorted(
 
 
 def from_terms(config: Config) -> Counts:
-    """The totals summed term by term over the materialized components."""
+    """The totals summed term by term over the materialized components: a routed expert's
+    weights count experts_per_token / experts of its term."""
     comps = components(config)
     weights = sum(c.weights for c in comps)
     biases = sum(c.biases for c in comps)
     embedding = sum(c.params for c in comps if c.is_embedding)
-    active, matmul = per_token(comps, config)
+    active = matmul = 0
+    for term in (t for c in comps for t in c.terms):
+        n = term.count // config.experts * config.experts_per_token if term.routed else term.count
+        active += n
+        matmul += n if term.matmul else 0
     return Counts(weights + biases, weights, biases, embedding, active, matmul)
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from paramcalc.config import Config
-from paramcalc.engine.params import Component, per_token
 from paramcalc.fields import ENCODER_DECODER, MLP
 
 CHINCHILLA_TOKENS_PER_PARAM = 20  # Hoffmann et al. 2022: compute-optimal D ~ 20 N
@@ -36,11 +35,6 @@ class Flops(NamedTuple):
     tokens_source: str
     training_total: int
     six_nd: int
-
-
-def matmul_weights_per_token(comps: list[Component], config: Config) -> int:
-    """Weights that multiply each token's activations; routed experts count k of E."""
-    return tied_head(config, per_token(comps, config)[1])
 
 
 def tied_head(config: Config, matmul: int) -> int:
@@ -77,7 +71,7 @@ def training_tokens(config: Config, total: int, tokens: int | None) -> tuple[int
 
 
 def estimate(config: Config, matmul: int, active: int, total: int, tokens: int | None) -> Flops:
-    """`matmul`: the matmul weights used per token, without a tied head (see per_token)."""
+    """`matmul`: the matmul weights used per token, without a tied head (params.Counts)."""
     forward = 2 * tied_head(config, matmul) + attention_products_per_token(config)
     tokens, source = training_tokens(config, total, tokens)
     training = 3 * forward  # backward = 2 x forward

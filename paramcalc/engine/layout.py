@@ -41,6 +41,12 @@ MLM_TRANSFORM = "mlm_transform"
 # position embeddings (and token types), and an untied output head.
 EMBEDDING_COMPONENTS = frozenset({TOKEN_EMBEDDING, POSITION_EMBEDDING, TYPE_EMBEDDING, OUTPUT_HEAD})
 
+
+def is_embedding(component: str) -> bool:
+    """Whether a component (``decoder.position_embedding`` as well) is an embedding one."""
+    return component.rsplit(".", 1)[-1] in EMBEDDING_COMPONENTS
+
+
 WEIGHT = "weight"
 BIAS = "bias"
 
@@ -174,7 +180,7 @@ class ComponentLayout(NamedTuple):
 
     @property
     def is_embedding(self) -> bool:
-        return self.name.rsplit(".", 1)[-1] in EMBEDDING_COMPONENTS
+        return is_embedding(self.name)
 
 
 def _linear(part: str, repeat: tuple[str, ...], d_in: str, d_out: str, bias: bool, routed: bool = False) -> list[Shape]:

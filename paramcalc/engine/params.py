@@ -12,7 +12,8 @@ Two ways to fill them in, from the one layout:
   (benchmarks/startup.py). The source is built only from the fixed expressions in
   :data:`~paramcalc.engine.layout.DIMENSIONS`: no text from a config file is ever compiled.
 
-Counts are Python ints, exact to the last parameter; a test checks that both ways agree.
+Counts are Python ints, exact to the last parameter; a test (test_layout.py) checks that
+both ways agree.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from paramcalc.config import Config
-from paramcalc.engine.layout import BIAS, EMBEDDING_COMPONENTS, ComponentLayout, Switches, dimension, layout, switches
+from paramcalc.engine.layout import BIAS, ComponentLayout, Switches, dimension, is_embedding, layout, switches
 
 
 class Term:
@@ -70,7 +71,7 @@ class Component:
 
     @property
     def is_embedding(self) -> bool:
-        return self.name.rsplit(".", 1)[-1] in EMBEDDING_COMPONENTS
+        return is_embedding(self.name)
 
     def __repr__(self) -> str:
         return f"Component({self.name!r}, params={self.params})"
@@ -164,18 +165,3 @@ def components(config: Config) -> list[Component]:
         )
         for comp in plan.layout
     ]
-
-
-def per_token(comps: list[Component], config: Config) -> tuple[int, int]:
-    """(parameters used per token, matmul weights used per token), from the terms: a routed
-    expert's weights count experts_per_token / experts."""
-    active = matmul = 0
-    for comp in comps:
-        for term in comp.terms:
-            n = term.count
-            if term.routed:
-                n = n // config.experts * config.experts_per_token
-            active += n
-            if term.matmul:
-                matmul += n
-    return active, matmul

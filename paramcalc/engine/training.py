@@ -27,10 +27,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from paramcalc.config import Config
-from paramcalc.engine.flops import attention_products_per_token, matmul_weights_per_token, training_tokens
+from paramcalc.engine.flops import attention_products_per_token, tied_head, training_tokens
 from paramcalc.engine.hardware import Gpu
 from paramcalc.engine.layout import BIAS
-from paramcalc.engine.params import Component
+from paramcalc.engine.params import Component, count
 from paramcalc.errors import UsageError
 from paramcalc.fields import ACTIVATIONS, ENCODER_DECODER, MLP
 from paramcalc.report import Report
@@ -237,12 +237,11 @@ def estimate(report: Report, settings: TrainSettings) -> TrainEstimate:
     mp = s.tp * s.pp
     dp = s.gpus // mp
     w_bytes, g_bytes, master = PRECISIONS[s.precision]
-    comps = report.components
     lora = s.finetune == "lora"
-    trainable = lora_params(comps, s.lora_rank, s.lora_targets) if lora else report.total
+    trainable = lora_params(report.components, s.lora_rank, s.lora_targets) if lora else report.total
     state = OPTIMIZERS[s.optimizer]
     if state is None:  # adafactor: factored second moments, 4 bytes each
-        factored = adafactor_state(comps) if not lora else trainable
+        factored = adafactor_state(report.components) if not lora else trainable
         optimizer_total = 4 * factored + master * trainable
     else:
         optimizer_total = (state + master) * trainable
@@ -258,7 +257,7 @@ def estimate(report: Report, settings: TrainSettings) -> TrainEstimate:
     max_micro_batch = max(0, int(room // per_sample)) if per_sample > 0 else 0
 
     at_seq = config._replace(context=seq)
-    matmul = 2 * matmul_weights_per_token(list(comps), config)
+    matmul = 2 * tied_head(config, count(config).matmul)  # routed experts count k of E
     attention = attention_products_per_token(at_seq)
     forward = matmul + attention
     per_token = (2 if lora else 3) * forward
