@@ -7,13 +7,13 @@ The fields themselves (names, kinds, defaults, help) are listed once, in fields.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from paramcalc.errors import ConfigError, Problem, show
+from paramcalc.errors import suggest as _suggest
 from paramcalc.fields import (  # noqa: F401  (re-exported: the public names of the schema)
     ACTIVATIONS,
     ARCHITECTURES,
@@ -102,6 +102,48 @@ class Config(NamedTuple):
     @property
     def has_lm_head(self) -> bool:
         return self.architecture in (DECODER, ENCODER_DECODER) or self.mlm_head
+
+    # Architecture knowledge in one place: the engine asks these, never `architecture == ...`.
+    @property
+    def is_mlp(self) -> bool:
+        return self.architecture == MLP
+
+    @property
+    def is_encoder_decoder(self) -> bool:
+        return self.architecture == ENCODER_DECODER
+
+    @property
+    def generates(self) -> bool:
+        """Produces tokens one at a time with a KV cache (decoders and encoder-decoders)."""
+        return self.architecture in (DECODER, ENCODER_DECODER)
+
+    @property
+    def is_gated(self) -> bool:
+        """A GLU feed-forward (SwiGLU, GeGLU, ReGLU): three matrices, not two (Shazeer 2020)."""
+        return ACTIVATIONS[self.activation] == 3
+
+    @property
+    def blocks(self) -> int:
+        """Transformer blocks in all stacks (an encoder-decoder: encoder + decoder); an mlp's layers."""
+        return self.encoder_layers + self.decoder_layers if self.is_encoder_decoder else self.layers
+
+    @property
+    def deepest_stack(self) -> int:
+        """Blocks of the deepest stack: what pipeline stages split."""
+        return max(self.encoder_layers, self.decoder_layers) if self.is_encoder_decoder else self.layers
+
+    @property
+    def attention_layers(self) -> int:
+        """Attention sublayers that attend over the context: self-attention in every block, and
+        cross-attention in each decoder block of an encoder-decoder; none in an mlp."""
+        if self.is_mlp:
+            return 0
+        return self.encoder_layers + 2 * self.decoder_layers if self.is_encoder_decoder else self.layers
+
+    @property
+    def v_dim(self) -> int:
+        """Per-head size of the values (MLA has its own v_head_dim)."""
+        return self.v_head_dim if self.is_mla else self.head_dim
 
     def to_dict(self) -> dict[str, Any]:
         """The fields that apply to this architecture, defaults filled in."""
@@ -224,11 +266,6 @@ def _check(field: Field, value: object) -> tuple[object, str | None]:
             return None, f"widths must be at most {field.maximum:,}, not {max(value):.3g}"
         return tuple(value), None
     raise AssertionError(field.kind)  # pragma: no cover
-
-
-def _suggest(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def parse_config(raw: Mapping[str, Any], source: str = "<config>", name: str | None = None) -> Config:

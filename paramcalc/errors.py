@@ -7,6 +7,7 @@ an exit code (httpie's ``ExitStatus`` habit). Library users catch the same class
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from typing import NamedTuple
 
 
@@ -26,6 +27,14 @@ def show(value: object) -> str:
     short.maxlist = short.maxdict = short.maxtuple = 6
     short.maxlevel = 3
     return short.repr(value)
+
+
+def suggest(word: str, options: Iterable[str], cutoff: float = 0.6) -> str:
+    """The one "did you mean" of paramcalc: " (did you mean 'kv_heads'?)", or "" if nothing is close."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=cutoff)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 class ParamcalcError(Exception):
