@@ -7,7 +7,7 @@ an exit code (httpie's ``ExitStatus`` habit). Library users catch the same class
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 
@@ -83,3 +83,17 @@ class UsageError(ParamcalcError):
     """A command-line option has a value that makes no sense (exit 2)."""
 
     exit_status = ExitStatus.USAGE
+
+
+class SettingError(UsageError):
+    """Settings of a command (train's `tp`, infer's `gpu_memory`, ...) that make no sense
+    together. The engine names *settings*, never command-line flags: each problem is
+    (setting, message), and the CLI shows it as its flag (`--tp 3 does not divide ...`)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{setting}: {message}" for setting, message in self.problems))
+
+    def lines(self, flag: Callable[[str], str] | None = None) -> list[str]:
+        name = flag or (lambda setting: setting)
+        return [f"{name(setting)}: {message}" for setting, message in self.problems]
