@@ -208,12 +208,16 @@ def test_presets_command(run) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_every_command_has_help(run) -> None:  # type: ignore[no-untyped-def]
+    import typer.main
 
-    from paramcalc.cli import COMMANDS
+    from paramcalc.cli import _APPS, command_names
 
-    for name in COMMANDS:
+    for name in command_names():
         result = run(name, "--help")
         assert result.exit_code == 0 and len(result.stdout) > 200, name
+        assert run("help", name).stdout == result.stdout, name
+        built = typer.main.get_command(_APPS[name])
+        assert built.help and len(built.help.split()) >= 8, name  # a real docstring, not a stub
 
 
 def run_shell(command: str) -> subprocess.CompletedProcess[str]:

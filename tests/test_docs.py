@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from paramcalc.cli import COMMANDS as CLI_COMMANDS
+from paramcalc.cli import command_names
 from paramcalc.config import FIELDS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-COMMANDS = sorted(CLI_COMMANDS)
+COMMANDS = sorted(command_names())
 
 
 @pytest.mark.parametrize("command", COMMANDS)

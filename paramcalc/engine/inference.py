@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import NamedTuple
 
 from paramcalc.config import Config
@@ -174,3 +175,16 @@ def to_dict(e: InferEstimate) -> dict[str, object]:
             "reserve": s.reserve,
         },
     }
+
+
+class Dtype(enum.StrEnum):
+    bf16 = "bf16"
+    fp16 = "fp16"
+    fp8 = "fp8"
+    int8 = "int8"
+    int4 = "int4"
+
+
+class MlaCache(enum.StrEnum):
+    latent = "latent"
+    full = "full"

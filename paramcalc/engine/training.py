@@ -24,6 +24,7 @@ Sources, stated next to each formula:
 
 from __future__ import annotations
 
+import enum
 from typing import NamedTuple
 
 from paramcalc.config import Config
@@ -340,3 +341,33 @@ def to_dict(e: TrainEstimate) -> dict[str, object]:
             "reserve": s.reserve,
         },
     }
+
+
+class Precision(enum.StrEnum):
+    bf16_mixed = "bf16-mixed"
+    fp16_mixed = "fp16-mixed"
+    fp32 = "fp32"
+    fp8_mixed = "fp8-mixed"
+
+
+class Optimizer(enum.StrEnum):
+    adamw = "adamw"
+    adamw_8bit = "adamw-8bit"
+    sgd_momentum = "sgd-momentum"
+    adafactor = "adafactor"
+
+
+class Recompute(enum.StrEnum):
+    none = "none"
+    selective = "selective"
+    full = "full"
+
+
+class Finetune(enum.StrEnum):
+    full = "full"
+    lora = "lora"
+
+
+class LoraTargets(enum.StrEnum):
+    attention = "attention"
+    all = "all"

@@ -1,35 +1,30 @@
-"""JSON: the stable contract documented in the README (``count --json``)."""
+"""JSON: each result's ``to_dict()``, the stable contract documented in the README.
+
+NaN and infinities are refused (``allow_nan=False``): they are not JSON, and a result never holds
+one on purpose. A stream (sweep) is written as an array, one element per row as it is computed.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TextIO
 
-from paramcalc.comparison import Comparison
-from paramcalc.engine.layout import BIAS
-from paramcalc.report import Report
-
-
-def count_dict(report: Report, explain: bool = False) -> dict[str, Any]:
-    data = report.to_dict()
-    if explain:
-        for comp, row in zip(report.components, data["components"]):
-            row["terms"] = [
-                {
-                    "part": t.part,
-                    "kind": "bias" if t.kind == BIAS else "weight",
-                    "factors": [[name, value] for name, value in t.factors],
-                    "count": t.count,
-                }
-                for t in comp.terms
-            ]
-    return data
+NAME = "json"
+NEEDS = "to_dict"
+HONOURS = frozenset({"detail", "explain"})  # JSON always holds the parts; --explain adds the terms
 
 
-def render_count(report: Report, detail: bool = False, explain: bool = False) -> str:
-    return json.dumps(count_dict(report, explain), indent=2) + "\n"
+def dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, allow_nan=False)
 
 
-def render_compare(comparison: Comparison) -> str:
-    """A JSON array: element i is exactly what `count --json` prints for config i."""
-    return json.dumps([count_dict(r) for r in comparison.reports], indent=2) + "\n"
+def render(result: Any, out: TextIO) -> None:
+    records = getattr(result, "records", None)
+    if records is None:
+        out.write(dumps(result.to_dict()) + "\n")
+        return
+    out.write("[")
+    for i, record in enumerate(records()):
+        out.write(("," if i else "") + "\n" + json.dumps(record, allow_nan=False))
+        out.flush()
+    out.write("\n]\n")

@@ -1,205 +1,226 @@
-"""The terminal table: the only module that imports rich (typer's habit: rich behind one door)."""
+"""The terminal table: the only module that imports rich (typer's habit: rich behind one door).
+
+Drawn from a result's :mod:`~paramcalc.view` document. Colour on a terminal; plain when piped or
+with NO_COLOR (httpie's rule). The width is the terminal's, or $COLUMNS, or 140 when piped.
+
+Narrow terminals, in this order (an exact number is never cut or wrapped):
+
+1. text columns marked ``wrap`` (names, sources) fold onto several lines, down to 12 characters;
+2. columns marked ``drop`` are left out, the highest first (the share bar, then fp16, fp32, biases,
+   weights, ...);
+3. if the table still does not fit, it is drawn vertically: one block per row, one line per cell.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import sys
-from typing import TextIO
+import textwrap
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from paramcalc.view import BOLD, HEADING, ITEM, LEFT, Choice, Column, Document, Table, Text
 
-from paramcalc.comparison import COMPONENTS, Comparison
-from paramcalc.engine.memory import memory_by_dtype
-from paramcalc.render._format import (
-    FLOPS_NOTE,
-    UNITS_NOTE,
-    bar,
-    component_formulas,
-    count,
-    differences,
-    ratio,
-    row_value,
-    share,
-    short_value,
-    signed,
-    size,
-    summary_rows,
-)
-from paramcalc.report import Report
+if TYPE_CHECKING:
+    from rich.console import Console
+
+NAME = "table"
+NEEDS = "view"
+HONOURS = frozenset({"detail", "explain"})
 
 PIPE_WIDTH = 140
+MIN_WIDTH = 40
+MIN_WRAP = 12  # a folding text column keeps at least this many characters
+_NUMBER = re.compile(r"\S*\d\S*")
 
 
-def _pipe_width() -> int:
-    """Width when piped: $COLUMNS if set, else wide enough for a three-way comparison."""
+def width(out: TextIO | None = None) -> int:
+    """$COLUMNS if set; else the terminal's width; else (piped) 140."""
     try:
-        return max(40, int(os.environ.get("COLUMNS", "")))
-    except ValueError:
-        return PIPE_WIDTH
+        return max(MIN_WIDTH, int(os.environ["COLUMNS"]))
+    except (KeyError, ValueError):
+        pass
+    stream = out or sys.stdout
+    if stream.isatty():
+        try:
+            return max(MIN_WIDTH, os.get_terminal_size(stream.fileno()).columns)
+        except (OSError, ValueError):
+            pass
+    return PIPE_WIDTH
 
 
-def console(file: TextIO | None = None) -> Console:
-    """Colour on a terminal; plain text when piped or when NO_COLOR is set (httpie's rule)."""
-    out = file or sys.stdout
-    tty = out.isatty()
-    plain = not tty or "NO_COLOR" in os.environ
-    return Console(
+def _console(out: TextIO, columns: int) -> Console:
+    from rich.console import Console
+
+    class Quiet(Console):
+        def on_broken_pipe(self) -> None:
+            """A reader that closed the pipe is no error: the CLI's handler ends with exit 0
+            (rich itself would exit 1)."""
+            self.quiet = True
+            raise BrokenPipeError
+
+    plain = not out.isatty() or "NO_COLOR" in os.environ
+    return Quiet(
         file=out,
         no_color=plain,
         highlight=False,
         markup=False,
-        width=None if tty else _pipe_width(),
+        width=columns,
         color_system=None if plain else "auto",
         emoji=False,
+        soft_wrap=False,
     )
 
 
-def count_table(report: Report, detail: bool = False) -> Table:
-    total = report.total
-    title = f"{report.config.name} ({report.config.architecture})"
-    table = Table(title=title, caption=report.config.source, title_justify="left", caption_justify="left")
-    table.add_column("component")
-    for name in ("params", "share", "", "weights", "biases", "fp32", "fp16"):
-        table.add_column(name, justify="right" if name else "left", no_wrap=True)
-
-    def add(name: str, params: int, weights: int, biases: int, style: str = "") -> None:
-        memory = memory_by_dtype(params)
-        cells = [
-            name,
-            count(params),
-            share(params, total),
-            bar(params / total) if total else "",
-            count(weights),
-            count(biases),
-            size(memory["fp32"]),
-            size(memory["fp16"]),
-        ]
-        table.add_row(*cells, style=style)
-
-    for comp in report.components:
-        add(comp.name, comp.params, comp.weights, comp.biases)
-        if detail:
-            for part in report.detail_parts(comp):
-                add(
-                    f"  {comp.name}.{part['name']}",
-                    int(part["params"]),
-                    int(part["weights"]),
-                    int(part["biases"]),
-                    style="dim",
-                )
-    table.add_section()
-    add("total", total, report.weights, report.biases, style="bold")
-    return table
+def _longest(cells: list[str]) -> int:
+    return max((len(line) for cell in cells for line in cell.splitlines() or [""]), default=0)
 
 
-def summary_table(report: Report) -> Table:
-    table = Table(show_header=False, box=None, padding=(0, 2))
-    table.add_column(style="bold")
-    table.add_column(justify="right")
-    for label, value in summary_rows(report):
-        table.add_row(label, value)
-    return table
+def _natural(table: Table, i: int, fold_header: bool = False) -> int:
+    """A column's width with nothing folded (with `fold_header`, a header longer than its cells
+    breaking at spaces)."""
+    widest = _longest([row[i] for row in table.rows])
+    if table.header:
+        label = table.columns[i].label
+        folded = fold_header and not table.columns[i].wrap
+        widest = max(widest, max(map(len, label.split() or [""])) if folded else len(label))
+    return widest
 
 
-def print_count(report: Report, detail: bool = False, explain: bool = False, file: TextIO | None = None) -> None:
-    out = console(file)
-    out.print(count_table(report, detail))
-    if explain:
-        out.print(Text("Where the counts come from", style="bold"))
-        for comp in report.components:
-            out.print(Text(comp.name, style="bold"), Text("\n  ".join(["", *component_formulas(comp)])))
-        out.print()
-    out.print(summary_table(report))
-    out.print(Text(f"{UNITS_NOTE} {FLOPS_NOTE}", style="dim"))
+def _header(label: str, columns: int) -> str:
+    """A header broken at spaces onto lines of at most `columns` characters."""
+    return "\n".join(textwrap.wrap(label, max(columns, 1), break_long_words=False)) or label
 
 
-# Widths that decide between the full table and the transposed one: the row labels, a config's
-# column with two configs ("68,976,648,192 ██····") and with more (also "(0.401x)").
-LABEL_WIDTH = 26
-PAIR_WIDTH = 60  # two columns + delta + ratio
-COLUMN_WIDTH = 30
+def _minimum(table: Table, i: int) -> int:
+    """The narrowest a column can be: its natural width, or for folding text the longest number
+    in it (numbers never fold) and at least MIN_WRAP."""
+    natural = _natural(table, i, fold_header=True)
+    if not table.columns[i].wrap:
+        return natural
+    numbers = [len(m) for row in table.rows for m in _NUMBER.findall(row[i])]
+    return min(natural, max(MIN_WRAP, *numbers)) if numbers else min(natural, MIN_WRAP)
 
 
-def compare_table(comp: Comparison) -> Table:
-    n = len(comp.labels)
-    table = Table(title="comparison", title_justify="left")
-    table.add_column("")
-    for i, label in enumerate(comp.labels):
-        header = f"{label}\n(baseline)" if n > 2 and i == comp.baseline else label
-        table.add_column(header, justify="right")
-    if n == 2:
-        b, a = 1 - comp.baseline, comp.baseline
-        table.add_column(
-            f"delta ({comp.labels[b]} - {comp.labels[a]})" if len(comp.labels[b]) < 12 else "delta", justify="right"
+def _overhead(table: Table, n: int) -> int:
+    """Characters around the cells: borders and padding (boxed), or the gaps between columns."""
+    return 3 * n + 1 if table.boxed else 2 * (n - 1)
+
+
+def fit(table: Table, columns: int, decor_only: bool = False) -> list[int] | None:
+    """The columns to draw (indices) so that the table fits `columns` characters, leaving out the
+    droppable ones, highest `drop` first (only decorations with `decor_only`); None if even the
+    columns that must stay do not fit."""
+    keep = list(range(len(table.columns)))
+    while True:
+        needed = sum(_minimum(table, i) for i in keep) + _overhead(table, len(keep))
+        if needed <= columns:
+            return keep
+        droppable = [i for i in keep if table.columns[i].drop > 0 and (table.columns[i].decor or not decor_only)]
+        if not droppable:
+            return None
+        keep.remove(max(droppable, key=lambda i: (table.columns[i].drop, i)))
+
+
+def _rich_table(table: Table, keep: list[int], columns: int) -> Any:
+    from rich.table import Table as RichTable
+
+    whole = sum(_natural(table, i) for i in keep) + _overhead(table, len(keep)) <= columns
+
+    if table.boxed:
+        out = RichTable(
+            title=table.title or None,
+            caption=table.caption or None,
+            title_justify="left",
+            caption_justify="left",
+            show_header=table.header,
         )
-        table.add_column("ratio", justify="right")
-    group = None
-    for row in comp.rows:
-        if group is not None and row.group != group:
-            table.add_section()
-        group = row.group
-        cells = [row.label]
-        for i, value in enumerate(row.values):
-            text = row_value(row.group, row.key, value)
-            if row.group == COMPONENTS and value is not None and n <= 3:
-                text += " " + bar(value / comp.reports[i].total if comp.reports[i].total else 0, 6)
-            relative = row.ratio(i, comp.baseline) if n > 2 and i != comp.baseline else None
-            if relative is not None:
-                text += f" ({ratio(relative)})"
-            cells.append(text)
-        if n == 2:
-            other = 1 - comp.baseline
-            cells += [
-                signed(row.group, row.key, row.delta(other, comp.baseline)),
-                ratio(row.ratio(other, comp.baseline)),
-            ]
-        table.add_row(*cells, style="bold" if row.key == "total" else "")
-    return table
+    else:
+        out = RichTable(
+            title=table.title or None,
+            caption=table.caption or None,
+            title_justify="left",
+            caption_justify="left",
+            show_header=table.header,
+            box=None,
+            padding=(0, 1),
+            pad_edge=False,
+        )
+    for i in keep:
+        column: Column = table.columns[i]
+        out.add_column(
+            column.label if column.wrap or whole else _header(column.label, _natural(table, i, fold_header=True)),
+            justify="left" if column.align == LEFT else "right",
+            no_wrap=not column.wrap,
+            overflow="fold",
+            min_width=_minimum(table, i) if column.wrap else None,
+        )
+        if table.boxed is False and i == keep[0]:
+            out.columns[-1].style = "bold"
+    styles = table.styles
+    for n, row in enumerate(table.rows):
+        if n in table.sections:
+            out.add_section()
+        style = styles[n] if n < len(styles) else ""
+        out.add_row(*[row[i] for i in keep], style=style or None)
+    return out
 
 
-def transposed_table(comp: Comparison) -> Table:
-    """Too many configs for the terminal's width: one row per config, the key figures as columns,
-    rounded (124.4M) to fit; --format csv or json has every exact figure."""
-    keys = ("total", "non_embedding", "active", "memory.fp16", "flops.forward_per_token", "flops.training_total")
-    rows = {r.key: r for r in comp.rows}
-    table = Table(
-        title="comparison (one row per config; rounded, see --format csv for exact figures)", title_justify="left"
-    )
-    table.add_column("config")
-    for key in keys:
-        table.add_column(rows[key].label, justify="right")
-    table.add_column(f"total / {comp.labels[comp.baseline]}", justify="right")
-    for i, label in enumerate(comp.labels):
-        cells = [label] + [short_value(rows[k].group, k, rows[k].values[i]) for k in keys]
-        cells.append(ratio(rows["total"].ratio(i, comp.baseline)))
-        table.add_row(*cells)
-    return table
+def _vertical(table: Table, columns: int) -> list[tuple[str, str]]:
+    """Too narrow for any table: each row as a heading and one indented line per cell."""
+    lines: list[tuple[str, str]] = []
+    if table.title:
+        lines.append((table.title, BOLD))
+    labels = [c.label for c in table.columns]
+    for n, row in enumerate(table.rows):
+        style = table.styles[n] if n < len(table.styles) else ""
+        heading, *rest = row
+        lines.append((heading, style or BOLD))
+        for label, cell in zip(labels[1:], rest):
+            if not cell:
+                continue
+            text = f"{label}: {cell}" if label and table.header else cell
+            for line in textwrap.wrap(text, columns - 2, break_long_words=False, break_on_hyphens=False) or [""]:
+                lines.append(("  " + line, ""))
+    if table.caption:
+        lines.append((table.caption, ""))
+    return lines
 
 
-def print_compare(comp: Comparison, file: TextIO | None = None) -> None:
-    out = console(file)
-    lines = differences(comp.differences)
-    out.print(Text("what differs", style="bold"))
-    for line in lines or ["(nothing: the configs are the same)"]:
-        out.print(Text("  " + line))
-    out.print()
-    n = len(comp.labels)
-    needed = LABEL_WIDTH + (PAIR_WIDTH if n == 2 else COLUMN_WIDTH * n)
-    out.print(compare_table(comp) if needed <= out.width else transposed_table(comp))
-    out.print(Text(f"{UNITS_NOTE} {FLOPS_NOTE}", style="dim"))
+def _stream(table: Table, out: TextIO) -> None:
+    """A stream (sweep): fixed-width lines written as the rows arrive."""
+    widths = [max(len(c.label), 14) for c in table.columns]
+    out.write("  ".join(c.label.rjust(w) for c, w in zip(table.columns, widths)) + "\n")
+    for row in table.rows:
+        out.write("  ".join(cell.rjust(w) for cell, w in zip(row, widths)) + "\n")
+        out.flush()
 
 
-def print_plan(title: str, rows: list[tuple[str, str, str]], explain: bool, file: TextIO | None = None) -> None:
-    """train / infer: one row per figure; --explain adds where each comes from."""
-    table = Table(title=title, title_justify="left", show_header=False)
-    table.add_column(style="bold")
-    table.add_column(justify="right")
-    if explain:
-        table.add_column(style="dim")
-    for label, value, note in rows:
-        style = "bold" if label in ("fits", "total", "total per GPU", "time") else ""
-        cells = (label, value, note) if explain else (label, value)
-        table.add_row(*cells, style=style)
-    console(file).print(table)
+def draw(document: Document, out: TextIO, columns: int | None = None) -> None:
+    from rich.text import Text as RichText
+
+    columns = columns or width(out)
+    console = _console(out, columns)
+    for block in document:
+        if isinstance(block, Text):
+            text = "  " + block.text if block.style == ITEM else block.text
+            style = {ITEM: "", HEADING: BOLD}.get(block.style, block.style)
+            console.print(RichText(text, style=style))
+            continue
+        options: Sequence[Table] = block.options if isinstance(block, Choice) else (block,)
+        if not isinstance(options[0].rows, Sequence):
+            _stream(options[0], out)
+            continue
+        for n, table in enumerate(options):
+            keep = fit(table, columns, decor_only=n < len(options) - 1)
+            if keep is not None:
+                console.print(_rich_table(table, keep, columns))
+                break
+        else:
+            for line, style in _vertical(options[0], columns):
+                console.print(RichText(line, style=style))
+
+
+def render(result: Any, out: TextIO) -> None:
+    draw(result.view(), out)

@@ -1,13 +1,15 @@
-"""Rows of the train and infer reports, as (label, value, where the figure comes from).
+"""The results of `train` and `infer`: one row per figure, with where the figure comes from.
 
-Shared by the table and Markdown renderers; JSON and CSV use the engine's to_dict().
+JSON and CSV come from the engine's ``to_dict()`` (the README's contract); the terminal and
+Markdown draw :meth:`view`, and ``--explain`` adds the source of every figure.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from paramcalc.render._format import TOKEN_SOURCES, count, sci, short_count, size
+from paramcalc.view import BOLD, LEFT, Column, Document, Table
 
 if TYPE_CHECKING:
     from paramcalc.engine.inference import InferEstimate
@@ -105,21 +107,52 @@ def infer_rows(e: InferEstimate) -> list[Row]:
     ]
 
 
-def markdown(title: str, rows: list[Row], explain: bool) -> str:
-    header = "| | value | source |" if explain else "| | value |"
-    rule = "|---|---|---|" if explain else "|---|---|"
-    lines = [f"### {title}", "", header, rule]
-    for label, value, note in rows:
-        lines.append(f"| {label} | {value} | {note} |" if explain else f"| {label} | {value} |")
-    return "\n".join(lines) + "\n"
+PLAN_COLUMNS = (Column("", LEFT, wrap=True), Column("", wrap=True), Column("source", LEFT, wrap=True))
+HIGHLIGHT = ("fits", "total", "total per GPU", "time")
 
 
-def flatten(data: dict[str, object], prefix: str = "") -> list[tuple[str, object]]:
-    """{"a": {"b": 1}} -> [("a.b", 1)], for CSV."""
-    out: list[tuple[str, object]] = []
-    for key, value in data.items():
-        if isinstance(value, dict):
-            out += flatten(value, f"{prefix}{key}.")
-        else:
-            out.append((f"{prefix}{key}", "" if value is None else value))
-    return out
+def plan_view(title: str, rows: list[Row], explain: bool) -> Document:
+    columns = PLAN_COLUMNS if explain else PLAN_COLUMNS[:2]
+    cells = [list(row) if explain else [row[0], row[1]] for row in rows]
+    styles = tuple(BOLD if row[0] in HIGHLIGHT else "" for row in rows)
+    return [Table(columns, cells, title=title, styles=styles, header=False)]
+
+
+class TrainResult:
+    """Per-GPU training memory, whether it fits, the largest micro-batch, and the time."""
+
+    def __init__(self, name: str, estimate: TrainEstimate, explain: bool = False) -> None:
+        self.name = name
+        self.estimate = estimate
+        self.explain = explain
+
+    def __repr__(self) -> str:
+        return f"TrainResult({self.name!r}, fits={self.estimate.fits})"
+
+    def to_dict(self) -> dict[str, Any]:
+        from paramcalc.engine.training import to_dict
+
+        return {"name": self.name, **to_dict(self.estimate)}
+
+    def view(self) -> Document:
+        return plan_view(f"train {self.name}", train_rows(self.estimate), self.explain)
+
+
+class InferResult:
+    """Serving memory, whether it fits, the longest context and largest batch, decode speed."""
+
+    def __init__(self, name: str, estimate: InferEstimate, explain: bool = False) -> None:
+        self.name = name
+        self.estimate = estimate
+        self.explain = explain
+
+    def __repr__(self) -> str:
+        return f"InferResult({self.name!r}, fits={self.estimate.fits})"
+
+    def to_dict(self) -> dict[str, Any]:
+        from paramcalc.engine.inference import to_dict
+
+        return {"name": self.name, **to_dict(self.estimate)}
+
+    def view(self) -> Document:
+        return plan_view(f"infer {self.name}", infer_rows(self.estimate), self.explain)

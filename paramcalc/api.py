@@ -1,0 +1,475 @@
+"""The library: one function per command, returning the object the CLI renders.
+
+``paramcalc.count("llama-2-7b").to_dict()`` is exactly what ``paramcalc count llama-2-7b --json``
+prints, and so for every command. A config is a preset name or path (as on the command line,
+overrides after colons allowed), a mapping of fields, or a :class:`~paramcalc.config.Config`;
+``set`` overrides fields (a mapping, or ``"KEY=VALUE"`` strings as ``--set`` takes them).
+Errors are :class:`~paramcalc.errors.ParamcalcError` subclasses; settings that make no sense
+raise :class:`~paramcalc.errors.SettingError` naming the argument.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Union
+
+from paramcalc.errors import ConfigError, LoadError, ParamcalcError, Problem, SettingError
+
+if TYPE_CHECKING:
+    from paramcalc.config import Config
+    from paramcalc.report import Report
+    from paramcalc.results.count import CompareResult, CountResult
+    from paramcalc.results.design import SolveResult, SweepResult
+    from paramcalc.results.lists import ConvertResult, GpusResult, PresetsResult, SchemaResult
+    from paramcalc.results.plan import InferResult, TrainResult
+
+ConfigLike = Union[str, Mapping[str, Any], "Config"]
+Overrides = Mapping[str, Any] | Sequence[str]
+
+
+def _pairs(overrides: Overrides) -> list[str]:
+    """Overrides as the 'KEY=VALUE' strings --set takes (values written as YAML, which JSON is)."""
+    if isinstance(overrides, Mapping):
+        return [f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in overrides.items()]
+    return list(overrides)
+
+
+def load(config: ConfigLike, set: Overrides = (), head: bool = False) -> Config:  # noqa: A002 (the CLI's name)
+    """A validated Config from anything a command accepts."""
+    from paramcalc.config import Config, parse_config
+
+    if isinstance(config, Config):
+        if not set and not head:
+            return config
+        config = config.to_dict()
+    if isinstance(config, Mapping):
+        fields = dict(config)
+        if set:
+            from paramcalc.loading import parse_overrides
+
+            fields.update(parse_overrides(_pairs(set), "<config>"))
+        if head:
+            fields.update(mlm_head=True, pooler=False)
+        return parse_config(fields)
+    from paramcalc.loading import load as load_spec
+
+    return load_spec(config, _pairs(set), head)
+
+
+def tokens_value(tokens: int | float | str | None) -> int | None:
+    """Training tokens as typed (300e9, '300B'), checked like the config field `tokens`."""
+    if tokens is None:
+        return None
+    from paramcalc.config import _check
+    from paramcalc.fields import FIELDS
+
+    value, reason = _check(FIELDS["tokens"], tokens)
+    if reason is not None:
+        raise SettingError([("tokens", reason)])
+    return value  # type: ignore[return-value]
+
+
+def analyze(config: ConfigLike, tokens: int | float | str | None = None, set: Overrides = ()) -> Report:  # noqa: A002
+    """Count every parameter of a config, its memory at each dtype and its training FLOPs."""
+    from paramcalc.engine import analyze as engine_analyze
+
+    return engine_analyze(load(config, set), tokens=tokens_value(tokens))
+
+
+def count(
+    config: ConfigLike,
+    *,
+    set: Overrides = (),  # noqa: A002
+    head: bool = False,
+    tokens: int | float | str | None = None,
+    detail: bool = False,
+    explain: bool = False,
+) -> CountResult:
+    """Count the parameters of one architecture, component by component (``paramcalc count``)."""
+    from paramcalc.engine import analyze as engine_analyze
+    from paramcalc.results.count import CountResult
+
+    report = engine_analyze(load(config, set, head), tokens=tokens_value(tokens))
+    return CountResult(report, detail=detail, explain=explain)
+
+
+def compare(
+    configs: Sequence[ConfigLike],
+    *,
+    baseline: int | str | None = None,
+    set: Overrides = (),  # noqa: A002
+    head: bool = False,
+    tokens: int | float | str | None = None,
+) -> CompareResult:
+    """Configs side by side (``paramcalc compare``). Every config is loaded before any error is
+    raised, so all their problems are reported at once. `baseline`: a position (0-based as an
+    int; '1'-based as typed on the command line), a config as given, or a config's name."""
+    from paramcalc.comparison import compare as build
+    from paramcalc.engine import analyze as engine_analyze
+    from paramcalc.loading import STDIN, split_spec
+    from paramcalc.results.count import CompareResult
+
+    if len(configs) < 2:
+        raise SettingError([("configs", "compare needs two or more configs (use count for one)")])
+    if sum(isinstance(c, str) and split_spec(c)[0] == STDIN for c in configs) > 1:
+        raise SettingError([("configs", "stdin (-) can be read only once")])
+    n_tokens = tokens_value(tokens)
+    reports, problems = [], []
+    for config in configs:
+        try:
+            reports.append(engine_analyze(load(config, set, head), tokens=n_tokens))
+        except ConfigError as exc:
+            problems += exc.problems
+        except LoadError as exc:
+            problems.append(Problem(exc.source, None, exc.reason))
+    if problems:
+        raise ConfigError(problems)
+    specs = [c if isinstance(c, str) else "" for c in configs]
+    index = _baseline(baseline, specs, [r.config.name for r in reports])
+    return CompareResult(build(reports, index))
+
+
+def _baseline(choice: int | str | None, specs: list[str], names: list[str]) -> int:
+    if choice is None:
+        return 0
+    if isinstance(choice, int) and not isinstance(choice, bool):
+        if 0 <= choice < len(specs):
+            return choice
+    elif choice in specs:
+        return specs.index(choice)
+    elif choice in names:
+        return names.index(choice)
+    elif isinstance(choice, str) and choice.isdigit() and 1 <= int(choice) <= len(specs):
+        return int(choice) - 1
+    raise SettingError([("baseline", f"{choice!r} is not one of the configs nor a position 1..{len(specs)}")])
+
+
+def convert(config: str, *, set: Overrides = (), head: bool = False) -> ConvertResult:  # noqa: A002
+    """The paramcalc fields equivalent to a config: a HuggingFace config.json translated, or a YAML
+    config's extends: chain flattened (``paramcalc convert``). Each value is written as validated."""
+    from paramcalc.config import parse_config
+    from paramcalc.engine import analyze as engine_analyze
+    from paramcalc.loading import load_fields
+    from paramcalc.results.lists import ConvertResult
+
+    fields, source, _ = load_fields(config, _pairs(set), head)
+    parsed = parse_config(fields, source.label, source.name)
+    values = parsed._asdict()
+    out = {}
+    for key, value in fields.items():
+        if key == "extends":  # flattened: every inherited field is written out
+            continue
+        value = values.get(key, value)
+        out[key] = list(value) if isinstance(value, tuple) else value
+    return ConvertResult(out, source.label, engine_analyze(parsed).total)
+
+
+def presets() -> PresetsResult:
+    """The bundled presets with their totals and sources (``paramcalc presets``)."""
+    from paramcalc.engine import analyze as engine_analyze
+    from paramcalc.loading import load as load_spec
+    from paramcalc.presets import preset_names
+    from paramcalc.results.lists import PresetsResult
+
+    rows = []
+    for name in preset_names():
+        report = engine_analyze(load_spec(name))
+        rows.append(
+            {
+                "preset": name,
+                "name": report.config.name,
+                "architecture": report.config.architecture,
+                "total": report.total,
+                "active": report.active,
+                "source": report.config.source,
+            }
+        )
+    return PresetsResult(rows)
+
+
+def gpus() -> GpusResult:
+    """The GPU presets and their datasheet figures (``paramcalc gpus``)."""
+    from paramcalc.engine.hardware import GPUS
+    from paramcalc.results.lists import GpusResult
+
+    return GpusResult(list(GPUS.values()))
+
+
+def schema() -> SchemaResult:
+    """The JSON Schema of the YAML config (``paramcalc schema``)."""
+    from paramcalc.results.lists import SchemaResult
+    from paramcalc.schema import config_schema
+
+    return SchemaResult(config_schema())
+
+
+def _gpu(name: str | None, memory: str | None, flops: str | None, bandwidth: str | None) -> Any:
+    from paramcalc.engine.hardware import GPUS, custom
+    from paramcalc.errors import suggest
+    from paramcalc.units import parse_bytes, parse_positive
+
+    key = (name or "h100-sxm").lower()
+    if key not in GPUS:
+        hint = suggest(key, GPUS) or f"; one of: {', '.join(GPUS)}"
+        raise SettingError([("gpu", f"unknown GPU '{name}'{hint}")])
+    problems, figures = [], []
+    for setting, text, parse in (
+        ("gpu_memory", memory, parse_bytes),
+        ("gpu_flops", flops, parse_positive),
+        ("gpu_bandwidth", bandwidth, parse_bytes),
+    ):
+        try:
+            figures.append(parse(text) if text else None)
+        except ValueError as exc:
+            problems.append((setting, str(exc)))
+            figures.append(None)
+    if problems:
+        raise SettingError(problems)
+    memory_b, flops_s, bandwidth_b = figures
+    return custom(GPUS[key], memory_b and int(memory_b), flops_s, bandwidth_b)
+
+
+ZERO_NAMES = {"0": 0, "1": 1, "2": 2, "3": 3, "no-shard": 0, "os": 1, "shard-grad-op": 2, "full-shard": 3, "fsdp": 3}
+
+
+def train(
+    config: ConfigLike,
+    *,
+    gpus: int = 1,
+    gpu: str | None = None,
+    micro_batch: int = 1,
+    seq: int | None = None,
+    precision: str = "bf16-mixed",
+    optimizer: str = "adamw",
+    zero: int | str = 0,
+    tp: int = 1,
+    pp: int = 1,
+    sp: bool = False,
+    recompute: str = "none",
+    flash_attention: bool = True,
+    tokens: int | float | str | None = None,
+    mfu: float = 0.4,
+    finetune: str = "full",
+    lora_rank: int | None = None,
+    lora_targets: str | None = None,
+    reserve: float = 0.1,
+    gpu_memory: str | None = None,
+    gpu_flops: str | None = None,
+    gpu_bandwidth: str | None = None,
+    set: Overrides = (),  # noqa: A002
+    explain: bool = False,
+) -> TrainResult:
+    """Per-GPU training memory, whether it fits, the largest micro-batch, and the time (``paramcalc train``)."""
+    from paramcalc.engine import analyze as engine_analyze
+    from paramcalc.engine.training import TrainSettings, estimate
+    from paramcalc.results.plan import TrainResult
+
+    stage = ZERO_NAMES.get(str(zero).lower())
+    if stage is None:
+        raise SettingError([("zero", f"'{zero}' is not 0, 1, 2, 3, no-shard, shard-grad-op or full-shard")])
+    if finetune != "lora" and (lora_rank is not None or lora_targets is not None):
+        given = "lora_rank" if lora_rank is not None else "lora_targets"
+        raise SettingError([(given, "applies only to LoRA fine-tuning (--finetune lora)")])
+    report = engine_analyze(load(config, set))
+    settings = TrainSettings(
+        gpu=_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
+        gpus=gpus,
+        micro_batch=micro_batch,
+        seq=seq,
+        precision=str(precision),
+        optimizer=str(optimizer),
+        zero=stage,
+        tp=tp,
+        pp=pp,
+        sp=sp,
+        recompute=str(recompute),
+        flash_attention=flash_attention,
+        tokens=tokens_value(tokens),
+        mfu=mfu,
+        finetune=str(finetune),
+        lora_rank=16 if lora_rank is None else lora_rank,
+        lora_targets=str(lora_targets or "attention"),
+        reserve=reserve,
+    )
+    return TrainResult(report.config.name, estimate(report, settings), explain=explain)
+
+
+def infer(
+    config: ConfigLike,
+    *,
+    batch: int = 1,
+    context: int | None = None,
+    dtype: str = "bf16",
+    kv_dtype: str | None = None,
+    mla_cache: str = "latent",
+    gpu: str | None = None,
+    gpus: int = 1,
+    reserve: float = 0.1,
+    gpu_memory: str | None = None,
+    gpu_flops: str | None = None,
+    gpu_bandwidth: str | None = None,
+    set: Overrides = (),  # noqa: A002
+    explain: bool = False,
+) -> InferResult:
+    """Serving memory, whether it fits, the longest context and largest batch, decode speed (``paramcalc infer``)."""
+    from paramcalc.engine import analyze as engine_analyze
+    from paramcalc.engine.inference import InferSettings, estimate
+    from paramcalc.results.plan import InferResult
+
+    report = engine_analyze(load(config, set))
+    settings = InferSettings(
+        gpu=_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
+        gpus=gpus,
+        batch=batch,
+        context=context,
+        dtype=str(dtype),
+        kv_dtype=str(kv_dtype) if kv_dtype else None,
+        mla_cache=str(mla_cache),
+        reserve=reserve,
+    )
+    return InferResult(report.config.name, estimate(report, settings), explain=explain)
+
+
+def solve(
+    *,
+    params: int | float | str | None = None,
+    active: int | float | str | None = None,
+    flops: int | float | str | None = None,
+    law: str = "chinchilla",
+    base: str | None = None,
+    layers: int | None = None,
+    multiple_of: int = 64,
+    aspect: str | tuple[float, float] = "48..160",
+    top: int = 5,
+) -> SolveResult:
+    """A model for a budget: a parameter target, or a training compute budget (``paramcalc solve``)."""
+    from paramcalc.config import parse_count
+    from paramcalc.design import ASPECT, compute_optimal, search, tokens_for
+    from paramcalc.results.design import SolveResult
+
+    given = [(name, value) for name, value in (("params", params), ("active", active), ("flops", flops)) if value]
+    if len(given) != 1:
+        raise SettingError([("params", "give exactly one of --params, --active, --flops")])
+    setting, text = given[0]
+    try:
+        value = parse_count(text)
+    except ValueError as exc:
+        raise SettingError([(setting, str(exc))]) from None
+    bounds = _aspect(aspect) if aspect != "48..160" else ASPECT
+    optimum = compute_optimal(float(value), law) if setting == "flops" else None
+    target = round(optimum.params) if optimum else value
+    result: dict[str, Any] = {"target": {"kind": "active" if active else "params", "value": target}, "law": law}
+    if optimum is not None:
+        result["compute_optimal"] = {
+            "params": optimum.params,
+            "tokens": optimum.tokens,
+            "flops": optimum.flops,
+            "loss": optimum.loss,
+        }
+    candidates = []
+    if base is not None:
+        from paramcalc.config import parse_config
+        from paramcalc.loading import load_fields
+
+        fields, source, _ = load_fields(base)
+        base_config = parse_config(fields, source.label, source.name)
+        for c in search(base_config, fields, target, bool(active), layers, multiple_of, bounds, top):
+            n = c.report.active if active else c.report.total
+            n_tokens = optimum.tokens if optimum else tokens_for(n, law)
+            candidates.append(
+                {
+                    "config": c.fields,
+                    "params": c.report.total,
+                    "active": c.report.active,
+                    "error": c.error,
+                    "tokens": round(n_tokens),
+                    "flops": 6 * c.report.active * n_tokens,
+                    "aspect": c.fields["d_model"] / c.fields.get("layers", c.fields.get("encoder_layers", 1)),
+                }
+            )
+        if not candidates:
+            raise SettingError([("aspect", "no shape of the base fits those constraints (try --aspect or --layers)")])
+    result["candidates"] = candidates
+    return SolveResult(result, base)
+
+
+def _aspect(text: str | tuple[float, float]) -> tuple[float, float]:
+    if isinstance(text, tuple):
+        return text
+    low, sep, high = text.partition("..")
+    try:
+        bounds = (float(low), float(high))
+    except ValueError:
+        bounds = (0.0, -1.0)
+    if not sep or not 0 < bounds[0] <= bounds[1]:
+        raise SettingError([("aspect", f"'{text}' is not MIN..MAX with 0 < MIN <= MAX (e.g. 48..160)")])
+    return bounds
+
+
+def sweep(
+    base: ConfigLike,
+    vary: Sequence[str],
+    *,
+    where: str | None = None,
+    strict: bool = False,
+    tokens: int | float | str | None = None,
+) -> SweepResult:
+    """Every combination of the varied fields, one row each (``paramcalc sweep``). All options are
+    checked before the first row is computed; rows are computed as they are read."""
+    from paramcalc import _yaml
+    from paramcalc.errors import suggest
+    from paramcalc.fields import FIELDS
+    from paramcalc.loading import load_fields
+    from paramcalc.results.design import SweepResult
+    from paramcalc.sweep import RESULT_COLUMNS, count_combinations, parse_vary, parse_where, rows
+
+    def value(text: str) -> Any:
+        try:
+            return _yaml.load(text, "--vary")
+        except LoadError as exc:
+            raise SettingError([("vary", exc.reason)]) from None
+
+    varies = [parse_vary(v, value) for v in vary]
+    unknown = [f"{v.key}{suggest(v.key, FIELDS)}" for v in varies if v.key not in FIELDS]
+    if unknown:
+        raise SettingError([("vary", f"unknown field {', '.join(unknown)}")])
+    columns = [v.key for v in varies] + list(RESULT_COLUMNS)
+    conditions = parse_where(where, set(columns)) if where else []
+    n_tokens = tokens_value(tokens)
+    if isinstance(base, str):
+        fields, source, _ = load_fields(base)
+        label = source.label
+    else:
+        fields, label = dict(load(base).to_dict()), "<config>"
+    total = count_combinations(varies)
+    result = SweepResult(columns, iter(()), total)
+
+    def stream() -> Any:
+        for outcome in rows(fields, label, varies, n_tokens):
+            if outcome.row is None:
+                if strict:
+                    raise ConfigError([Problem(label, None, f"invalid combination {outcome.problem}")])
+                result.skipped += 1
+            elif all(c.holds(outcome.row) for c in conditions):
+                yield outcome.row
+
+    result._rows = stream()
+    return result
+
+
+__all__ = [
+    "ParamcalcError",
+    "analyze",
+    "compare",
+    "convert",
+    "count",
+    "gpus",
+    "infer",
+    "load",
+    "presets",
+    "schema",
+    "solve",
+    "sweep",
+    "train",
+]

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from paramcalc.cli import command
+from paramcalc.commands._options import ConfigArg, HeadOption, SetOption, TokensOption
+from paramcalc.results.count import CountResult
+
+
+@command(CountResult, view_options=("detail", "explain"))
+def count(
+    config: ConfigArg,
+    detail: Annotated[bool, typer.Option("--detail", help="Add sub-components: q, k, v, o; up, gate, down.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show each component's formula with the config's numbers.")
+    ] = False,
+    tokens: TokensOption = None,
+    set_: SetOption = None,
+    head: HeadOption = False,
+) -> CountResult:
+    """Count the parameters of one architecture, component by component.
+
+    Prints parameters (weights and biases) per component, totals (non-embedding after Kaplan et
+    al. 2020; active per token for mixtures of experts), weight memory at fp32, fp16, bf16, int8
+    and int4 (GB = 10^9 bytes), and training FLOPs: forward = 2 x matmul weights per token +
+    2 x 2 x layers x context x heads x head_dim; training = 3 x forward; also 6ND.
+
+    A variant without writing a file: 'paramcalc count llama-2-70b:kv_heads=64' or
+    'paramcalc count llama-2-70b --set kv_heads=64'.
+    """
+    from paramcalc import api
+
+    return api.count(config, set=set_ or (), head=head, tokens=tokens, detail=detail, explain=explain)

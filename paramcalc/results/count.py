@@ -1,0 +1,263 @@
+"""The results of `count` and `compare`: their JSON form (the README's contract), their CSV rows
+and the document the terminal and Markdown draw."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from paramcalc.comparison import COMPONENTS, Comparison
+from paramcalc.engine.layout import BIAS
+from paramcalc.engine.memory import memory_by_dtype
+from paramcalc.render._format import (
+    DTYPES,
+    FLOPS_NOTE,
+    UNITS_NOTE,
+    bar,
+    component_formulas,
+    count,
+    differences,
+    ratio,
+    row_value,
+    share,
+    short_value,
+    signed,
+    size,
+    summary_rows,
+)
+from paramcalc.report import Report
+from paramcalc.view import BOLD, DIM, HEADING, ITEM, LEFT, Choice, Column, Document, Table, Text, pairs
+
+
+def count_dict(report: Report, explain: bool = False) -> dict[str, Any]:
+    """What `count --json` prints: the report, and with `explain` every term of every component."""
+    data = report.to_dict()
+    if explain:
+        for comp, row in zip(report.components, data["components"]):
+            row["terms"] = [
+                {
+                    "part": t.part,
+                    "kind": "bias" if t.kind == BIAS else "weight",
+                    "factors": [[name, value] for name, value in t.factors],
+                    "count": t.count,
+                }
+                for t in comp.terms
+            ]
+    return data
+
+
+# The component table's columns; when the terminal is narrow the share bar goes first, then
+# fp16, fp32, biases, weights and the share (README, "Narrow terminals").
+COUNT_COLUMNS = (
+    Column("component", LEFT, wrap=True),
+    Column("params"),
+    Column("share", drop=4),
+    Column("", LEFT, drop=9, decor=True),
+    Column("weights", drop=5),
+    Column("biases", drop=6),
+    Column("fp32", drop=7),
+    Column("fp16", drop=8),
+)
+CSV_HEADER = ("component", "params", "weights", "biases", "share", *(f"{d}_bytes" for d in DTYPES))
+
+
+class CountResult:
+    """One config counted: `report` holds every number; `detail` and `explain` choose what is shown."""
+
+    def __init__(self, report: Report, detail: bool = False, explain: bool = False) -> None:
+        self.report = report
+        self.detail = detail
+        self.explain = explain
+
+    def __repr__(self) -> str:
+        return f"CountResult({self.report.config.name!r}, total={self.report.total})"
+
+    @property
+    def total(self) -> int:
+        return self.report.total
+
+    def to_dict(self) -> dict[str, Any]:
+        return count_dict(self.report, self.explain)
+
+    def _rows(self) -> list[tuple[str, int, int, int, str]]:
+        """(name, params, weights, biases, style) per component, with its parts under --detail."""
+        out = []
+        for comp in self.report.components:
+            out.append((comp.name, comp.params, comp.weights, comp.biases, ""))
+            if self.detail:
+                for part in self.report.detail_parts(comp):
+                    name = f"{comp.name}.{part['name']}"
+                    out.append((name, int(part["params"]), int(part["weights"]), int(part["biases"]), DIM))
+        return out
+
+    def view(self) -> Document:
+        r = self.report
+        total = r.total
+        cells, styles = [], []
+        for name, params, weights, biases, style in [*self._rows(), ("total", total, r.weights, r.biases, BOLD)]:
+            memory = memory_by_dtype(params)
+            indent = "  " if style == DIM else ""
+            cells.append(
+                [
+                    indent + name,
+                    count(params),
+                    share(params, total),
+                    bar(params / total) if total else "",
+                    count(weights),
+                    count(biases),
+                    size(memory["fp32"]),
+                    size(memory["fp16"]),
+                ]
+            )
+            styles.append(style)
+        title = f"{r.config.name} ({r.config.architecture})"
+        doc: Document = [
+            Table(
+                COUNT_COLUMNS,
+                cells,
+                title=title,
+                caption=r.config.source or "",
+                styles=tuple(styles),
+                sections=frozenset({len(cells) - 1}),
+            )
+        ]
+        if self.explain:
+            doc.append(Text("Where the counts come from", BOLD))
+            for comp in r.components:
+                doc.append(Text(f"{comp.name}: " + "; ".join(component_formulas(comp))))
+        doc.append(pairs(summary_rows(r), ("summary", "value")))
+        doc.append(Text(f"{UNITS_NOTE} {FLOPS_NOTE}", DIM))
+        return doc
+
+    def csv_rows(self) -> list[list[object]]:
+        r = self.report
+        total = r.total
+
+        def row(name: str, params: int, weights: int | str, biases: int | str) -> list[object]:
+            memory = memory_by_dtype(params)
+            fraction = f"{params / total:.6f}" if total else ""
+            return [name, params, weights, biases, fraction, *(memory[d] for d in DTYPES)]
+
+        rows: list[list[object]] = [list(CSV_HEADER)]
+        rows += [row(name, params, weights, biases) for name, params, weights, biases, _ in self._rows()]
+        rows.append(row("total", total, r.weights, r.biases))
+        embedding = [c for c in r.components if c.is_embedding]
+        rows.append(
+            row(
+                "non_embedding",
+                r.non_embedding,
+                r.weights - sum(c.weights for c in embedding),
+                r.biases - sum(c.biases for c in embedding),
+            )
+        )
+        rows.append(row("active", r.active, "", ""))
+        return rows
+
+
+class CompareResult:
+    """Configs side by side: aligned rows with deltas and ratios (comparison.py computes them)."""
+
+    def __init__(self, comparison: Comparison) -> None:
+        self.comparison = comparison
+
+    def __repr__(self) -> str:
+        return f"CompareResult({', '.join(self.comparison.labels)})"
+
+    @property
+    def reports(self) -> tuple[Report, ...]:
+        return self.comparison.reports
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        """A list: element i is exactly what `count --json` prints for config i."""
+        return [count_dict(r) for r in self.comparison.reports]
+
+    def _header(self) -> list[object]:
+        c = self.comparison
+        labels = list(c.labels)
+        if len(labels) == 2:
+            return ["row", *labels, "delta", "ratio"]
+        return ["row", *labels, *(f"{labels[i]} / {labels[c.baseline]}" for i in range(len(labels)) if i != c.baseline)]
+
+    def csv_rows(self) -> list[list[object]]:
+        c = self.comparison
+        base = c.baseline
+        rows: list[list[object]] = [list(self._header())]
+        for row in c.rows:
+            values = ["" if v is None else v for v in row.values]
+            if len(c.labels) == 2:
+                delta = row.delta(1 - base, base)
+                tail: list[object] = ["" if delta is None else delta, _exact_ratio(row.ratio(1 - base, base))]
+            else:
+                tail = [_exact_ratio(row.ratio(i, base)) for i in range(len(c.labels)) if i != base]
+            rows.append([row.key, *values, *tail])
+        return rows
+
+    def _wide(self) -> Table:
+        """Every row, exact; a bar per config when there are at most three; deltas and ratios."""
+        c = self.comparison
+        n = len(c.labels)
+        columns = [Column("", LEFT, wrap=True)]
+        for i, label in enumerate(c.labels):
+            columns.append(Column(f"{label} (baseline)" if n > 2 and i == c.baseline else label))
+            if n <= 3:
+                columns.append(Column("", LEFT, drop=9, decor=True))
+            if n > 2 and i != c.baseline:
+                columns.append(Column(f"/ {c.labels[c.baseline]}", drop=5))
+        if n == 2:
+            b, a = 1 - c.baseline, c.baseline
+            delta = f"delta ({c.labels[b]} - {c.labels[a]})" if len(c.labels[b]) < 12 else "delta"
+            columns += [Column(delta, drop=4), Column("ratio", drop=3)]
+        cells, styles, sections = [], [], set()
+        group = None
+        for row in c.rows:
+            if group is not None and row.group != group:
+                sections.add(len(cells))
+            group = row.group
+            line = [row.label]
+            for i, value in enumerate(row.values):
+                line.append(row_value(row.group, row.key, value))
+                if n <= 3:
+                    total = c.reports[i].total
+                    shown = row.group == COMPONENTS and value is not None
+                    line.append(bar(value / total if total else 0, 6) if shown and value is not None else "")
+                if n > 2 and i != c.baseline:
+                    relative = row.ratio(i, c.baseline)
+                    line.append(f"({ratio(relative)})" if relative is not None else "")
+            if n == 2:
+                other = 1 - c.baseline
+                line += [
+                    signed(row.group, row.key, row.delta(other, c.baseline)),
+                    ratio(row.ratio(other, c.baseline)),
+                ]
+            cells.append(line)
+            styles.append(BOLD if row.key == "total" else "")
+        return Table(tuple(columns), cells, styles=tuple(styles), sections=frozenset(sections))
+
+    def _transposed(self) -> Table:
+        """One row per config, the key figures as columns, rounded (124.4M) to fit; --format csv
+        or json has every exact figure."""
+        c = self.comparison
+        keys = ("total", "non_embedding", "active", "memory.fp16", "flops.forward_per_token", "flops.training_total")
+        drops = (0, 7, 6, 5, 4, 3)
+        rows = {r.key: r for r in c.rows}
+        columns = [Column("config", LEFT, wrap=True)]
+        columns += [Column(rows[k].label, drop=d) for k, d in zip(keys, drops)]
+        columns.append(Column(f"total / {c.labels[c.baseline]}", drop=2))
+        cells = []
+        for i, label in enumerate(c.labels):
+            line = [label] + [short_value(rows[k].group, k, rows[k].values[i]) for k in keys]
+            line.append(ratio(rows["total"].ratio(i, c.baseline)))
+            cells.append(line)
+        caption = "one row per config; rounded, see --format csv for exact figures"
+        return Table(tuple(columns), cells, caption=caption)
+
+    def view(self) -> Document:
+        doc: Document = [Text("Comparison", HEADING), Text("what differs", BOLD)]
+        lines = differences(self.comparison.differences)
+        doc += [Text(line, ITEM) for line in lines] or [Text("  (nothing: the configs are the same)")]
+        doc.append(Choice((self._wide(), self._transposed())))
+        doc.append(Text(f"{UNITS_NOTE} {FLOPS_NOTE}", DIM))
+        return doc
+
+
+def _exact_ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.6f}"
