@@ -5,10 +5,11 @@ with NO_COLOR (httpie's rule). The width is the terminal's, or $COLUMNS, or 140 
 
 Narrow terminals, in this order (an exact number is never cut or wrapped):
 
-1. text columns marked ``wrap`` (names, sources) fold onto several lines, down to 12 characters;
-2. columns marked ``drop`` are left out, the highest first (the share bar, then fp16, fp32, biases,
-   weights, ...);
-3. if the table still does not fit, it is drawn vertically: one block per row, one line per cell.
+1. text columns marked ``wrap`` (labels, sources) fold at spaces onto several lines;
+2. columns marked ``drop`` are left out, the highest first (count: the share bar, then fp16, fp32,
+   biases, weights, share);
+3. text folds inside words (long names), down to 12 characters;
+4. if the table still does not fit, it is drawn vertically: one block per row, one line per cell.
 """
 
 from __future__ import annotations
@@ -93,14 +94,18 @@ def _header(label: str, columns: int) -> str:
     return "\n".join(textwrap.wrap(label, max(columns, 1), break_long_words=False)) or label
 
 
-def _minimum(table: Table, i: int) -> int:
-    """The narrowest a column can be: its natural width, or for folding text the longest number
-    in it (numbers never fold) and at least MIN_WRAP."""
+def _minimum(table: Table, i: int, mid_word: bool = False) -> int:
+    """The narrowest a column can be: its natural width; for folding text its longest word, or
+    with `mid_word` MIN_WRAP characters (but never less than its longest number: numbers never
+    fold)."""
     natural = _natural(table, i, fold_header=True)
     if not table.columns[i].wrap:
         return natural
-    numbers = [len(m) for row in table.rows for m in _NUMBER.findall(row[i])]
-    return min(natural, max(MIN_WRAP, *numbers)) if numbers else min(natural, MIN_WRAP)
+    cells = [row[i] for row in table.rows]
+    numbers = [len(m) for cell in cells for m in _NUMBER.findall(cell)]
+    words = [len(w) for cell in cells for w in cell.split()]
+    floor = max(numbers, default=0)
+    return min(natural, max(floor, MIN_WRAP if mid_word else max(words, default=0)))
 
 
 def _overhead(table: Table, n: int) -> int:
@@ -109,18 +114,20 @@ def _overhead(table: Table, n: int) -> int:
 
 
 def fit(table: Table, columns: int, decor_only: bool = False) -> list[int] | None:
-    """The columns to draw (indices) so that the table fits `columns` characters, leaving out the
-    droppable ones, highest `drop` first (only decorations with `decor_only`); None if even the
-    columns that must stay do not fit."""
+    """The columns to draw (indices) so that the table fits `columns` characters; None if even
+    the columns that must stay do not fit. In order: text folds at spaces; the droppable columns
+    go, highest `drop` first (only decorations with `decor_only`); text folds inside words."""
     keep = list(range(len(table.columns)))
-    while True:
-        needed = sum(_minimum(table, i) for i in keep) + _overhead(table, len(keep))
-        if needed <= columns:
-            return keep
+
+    def needed(mid_word: bool) -> int:
+        return sum(_minimum(table, i, mid_word) for i in keep) + _overhead(table, len(keep))
+
+    while needed(False) > columns:
         droppable = [i for i in keep if table.columns[i].drop > 0 and (table.columns[i].decor or not decor_only)]
         if not droppable:
-            return None
+            return keep if needed(True) <= columns else None
         keep.remove(max(droppable, key=lambda i: (table.columns[i].drop, i)))
+    return keep
 
 
 def _rich_table(table: Table, keep: list[int], columns: int) -> Any:
@@ -154,7 +161,7 @@ def _rich_table(table: Table, keep: list[int], columns: int) -> Any:
             justify="left" if column.align == LEFT else "right",
             no_wrap=not column.wrap,
             overflow="fold",
-            min_width=_minimum(table, i) if column.wrap else None,
+            min_width=_minimum(table, i, mid_word=True) if column.wrap else None,
         )
         if table.boxed is False and i == keep[0]:
             out.columns[-1].style = "bold"

@@ -254,7 +254,10 @@ class CompareResult:
         doc: Document = [Text("Comparison", HEADING), Text("what differs", BOLD)]
         lines = differences(self.comparison.differences)
         doc += [Text(line, ITEM) for line in lines] or [Text("  (nothing: the configs are the same)")]
-        doc.append(Choice((self._wide(), self._transposed())))
+        # Up to three configs the exact table always; more may not fit, and then the rounded,
+        # transposed one stands in.
+        n = len(self.comparison.labels)
+        doc.append(self._wide() if n <= 3 else Choice((self._wide(), self._transposed())))
         doc.append(Text(f"{UNITS_NOTE} {FLOPS_NOTE}", DIM))
         return doc
 

@@ -41,9 +41,9 @@ class SolveResult:
         candidates = self.data["candidates"]
         if candidates:
             labels = ("layers", "d_model", "heads", "kv", "d_ff", "params", "active", "error", "aspect")
-            drops = (0, 0, 0, 0, 0, 0, 5, 0, 6)
+            drops = (0, 0, 0, 4, 5, 0, 8, 0, 9)  # narrow: aspect, active, tokens, 6ND, d_ff, kv go
             columns = [Column(label, drop=d) for label, d in zip(labels, drops)]
-            columns += [Column("tokens", drop=4), Column("6ND", drop=3)]
+            columns += [Column("tokens", drop=7), Column("6ND", drop=6)]
             cells = []
             for c in candidates:
                 f = c["config"]
