@@ -32,12 +32,15 @@ class _StrictLoader(_Base):  # type: ignore[misc]
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
 
-MAX_NODES = 100_000  # nodes after alias expansion; a real config has a few hundred
+MAX_NODES = 100_000  # values that aliases may add; a real config has a few hundred and no aliases
+_CAP = 10**15  # expanded sizes are exact up to here; anything above is far past MAX_NODES anyway
 
 
-def _expanded_size(root: Any) -> int:
-    """Nodes the document would have with every alias expanded, counted without expanding:
-    each distinct node's size is computed once (aliases share node objects). Stops early."""
+def _alias_growth(root: Any) -> int:
+    """How many values aliases add to the document when expanded, counted without expanding:
+    each distinct node's expanded size is computed once (aliases share node objects), and the
+    growth is the expanded size minus the distinct nodes. A plain file (no aliases) grows by 0,
+    however large; an alias to its own ancestor grows without end."""
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()  # started, not finished: the ancestors of what is on top
     stack: list[tuple[Any, bool]] = [(root, False)]
@@ -50,17 +53,14 @@ def _expanded_size(root: Any) -> int:
         children = [c for item in value for c in (item if isinstance(item, tuple) else (item,))]
         if not children_done:
             if any(id(c) in open_nodes or c is node for c in children):
-                return MAX_NODES + 1  # an alias to its own ancestor: infinite when expanded
+                return _CAP  # an alias to its own ancestor: infinite when expanded
             open_nodes.add(key)
             stack.append((node, True))
             stack.extend((c, False) for c in children if id(c) not in sizes)
             continue
         open_nodes.discard(key)
-        size = 1 + sum(sizes.get(id(c), 1) for c in children)
-        if size > MAX_NODES:
-            return size
-        sizes[key] = size
-    return sizes.get(id(root), 1)
+        sizes[key] = min(_CAP, 1 + sum(sizes.get(id(c), 1) for c in children))
+    return sizes.get(id(root), 1) - len(sizes)
 
 
 def load(text: str, label: str) -> Any:
@@ -70,7 +70,7 @@ def load(text: str, label: str) -> Any:
             node = loader.get_single_node()
             if node is None:
                 return None
-            if _expanded_size(node) > MAX_NODES:
+            if _alias_growth(node) > MAX_NODES:
                 raise LoadError(
                     label,
                     f"YAML aliases expand to more than {MAX_NODES:,} values, or "
@@ -87,6 +87,12 @@ def load(text: str, label: str) -> Any:
         raise LoadError(label, f"invalid YAML: {exc}") from None
     except RecursionError:
         raise LoadError(label, "invalid YAML: nested too deeply") from None
+    except ValueError as exc:  # int() of a number past Python's limit on digits read from text
+        if "digits" not in str(exc):
+            raise
+        from paramcalc.loading import too_many_digits
+
+        raise LoadError(label, too_many_digits()) from None
 
 
 def dump(data: Any) -> str:

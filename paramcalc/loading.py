@@ -7,20 +7,28 @@ last one. Files larger than :data:`MAX_BYTES` are refused before parsing.
 
 from __future__ import annotations
 
-import difflib
+import errno
 import json
+import os
 import re
+import stat
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from paramcalc.config import Config, parse_config
 from paramcalc.errors import ConfigError, LoadError, Problem, UsageError, show
-from paramcalc.presets import indexed_fields, preset_names, preset_path
+from paramcalc.presets import closest_preset, indexed_fields, preset_path
 
 _BRACKETS = re.compile(r"[\[\]{}]")
 MAX_BYTES = 4 * 1024 * 1024  # real configs are a few kB; refuse anything silly before parsing
+MAX_NAME_BYTES = 255  # NAME_MAX of Linux, macOS and Windows file systems
 STDIN = "-"
+OTHERS = "a preset name ('paramcalc presets'), or - (stdin)"
+ACCEPTED = f"a path (a YAML file, a config.json or a folder holding one), {OTHERS}"
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
 class Source(NamedTuple):
@@ -40,32 +48,99 @@ def _preset_source(label: str, path: Path) -> Source:
     return Source(label, path.stem, "" if fields is not None else _decode(data, label), path, fields)
 
 
+def _stat(path: str | Path, label: str) -> os.stat_result | None:
+    """os.stat, or None when nothing is there. A name no file system can hold, or a path that
+    cannot be looked at, is a LoadError naming `label` (Path.exists() raises on these)."""
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except PermissionError:
+        raise LoadError(label, "cannot be read: permission denied") from None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            if any(len(os.fsencode(part)) > MAX_NAME_BYTES for part in Path(path).parts):
+                raise LoadError(
+                    _short(label), f"name is longer than the {MAX_NAME_BYTES} bytes a file name can have"
+                ) from None
+            raise LoadError(_short(label), "path is longer than the system allows") from None
+        raise LoadError(label, f"cannot be read: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL byte, or a lone surrogate that has no bytes
+        raise LoadError(label, "is not a valid file name (it holds a NUL byte or invalid text)") from None
+
+
+def _exists(path: str | Path) -> bool:
+    """Path.exists() that never raises (for choosing where to split a spec)."""
+    try:
+        return _stat(path, "") is not None
+    except LoadError:
+        return False
+
+
+def _short(label: str) -> str:
+    """A label of a sensible length for a message about a name that is far too long."""
+    if len(label) <= 80:
+        return label
+    return f"{label[:40]}... ({len(os.fsencode(label)):,} bytes)"
+
+
+def _kind(mode: int) -> str:
+    """What a path that is not a regular file is, for the message that refuses it."""
+    for test, kind in (
+        (stat.S_ISFIFO, "a named pipe (FIFO), not a regular file; to read a pipe, give - (stdin)"),
+        (stat.S_ISCHR, "a character device, not a regular file"),
+        (stat.S_ISBLK, "a block device, not a regular file"),
+        (stat.S_ISSOCK, "a socket, not a regular file"),
+    ):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
 def read_source(spec: str) -> Source:
     """Find and read the text of a config: ``-`` (stdin), a file, a directory, or a preset."""
     if spec == STDIN:
+        if sys.stdin.isatty():
+            print("paramcalc: reading a config from stdin (end it with Ctrl-D)", file=sys.stderr)
         data = sys.stdin.buffer.read(MAX_BYTES + 1)
         return Source("<stdin>", "stdin", _decode(data, "<stdin>"))
+    remote = _remote(spec)
+    if remote is not None:
+        raise LoadError(spec, remote)
+    info = _stat(spec, spec)
     path = Path(spec)
-    if path.is_dir():
+    if info is not None and stat.S_ISDIR(info.st_mode):
         inner = path / "config.json"
-        if not inner.is_file():
+        if not _exists(inner):
             raise LoadError(spec, "is a directory without a config.json")
         path = inner
-    elif not path.exists():
+    elif info is None:
         preset = preset_path(spec)
         if preset is None:
-            raise LoadError(spec, f"no such file, and no preset of that name{_suggest_preset(spec)}")
+            raise LoadError(spec, _not_found(spec))
         return _preset_source(spec, preset)
     return Source(
         spec, path.stem if path.name != "config.json" else path.parent.name or "config", _read(path, spec), path
     )
 
 
-def _suggest_preset(spec: str) -> str:
-    stem = Path(spec).name.rsplit(".", 1)[0]
-    close = difflib.get_close_matches(stem, preset_names(), n=1, cutoff=0.6)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"{hint}; 'paramcalc presets' lists the presets"
+def _remote(spec: str) -> str | None:
+    """Why `hf:org/name` or a URL is not read (yet), and what is; None for anything else."""
+    if spec.lower().startswith("hf:"):
+        repo = spec[3:].split(OVERRIDE_SEP, 1)[0]
+        return f"HuggingFace repo ids are not read yet{closest_preset(repo)}; give {ACCEPTED}"
+    if _URL.match(spec):
+        parts = spec.split("://", 1)[1].split("/")
+        hint = closest_preset("/".join(parts[1:3])) if "huggingface.co" in parts[0].lower() else ""
+        return f"URLs are not fetched{hint}; download the config.json and give its path, or {OTHERS}"
+    return None
+
+
+def _not_found(spec: str) -> str:
+    reason = f"no such file, and no preset of that name{closest_preset(spec)}"
+    if _REPO_ID.match(spec) and not spec.lower().endswith((".yaml", ".yml", ".json")):
+        return f"{reason}; HuggingFace repo ids are not read yet: give {ACCEPTED}"
+    return f"{reason}; 'paramcalc presets' lists the presets"
 
 
 def _read(path: Path, label: str) -> str:
@@ -73,10 +148,18 @@ def _read(path: Path, label: str) -> str:
 
 
 def _read_bytes(path: Path, label: str) -> bytes:
+    """The bytes of a regular file, refused from its size or kind before it is opened (opening
+    a named pipe would wait for a writer; /dev/zero never ends)."""
+    info = _stat(path, label)
+    if info is None:
+        raise LoadError(label, "no such file")
+    if stat.S_ISDIR(info.st_mode):
+        raise LoadError(label, "is a directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise LoadError(label, f"is {_kind(info.st_mode)}")
+    if info.st_size > MAX_BYTES:
+        raise LoadError(label, f"is {info.st_size:,} bytes; a config is at most {MAX_BYTES:,} bytes")
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise LoadError(label, f"is {size:,} bytes; a config is at most {MAX_BYTES:,} bytes")
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except PermissionError:
@@ -126,9 +209,16 @@ def parse_text(text: str, label: str) -> Any:
             raise LoadError(label, "nests too deeply") from None
         except json.JSONDecodeError:
             pass  # flow-style YAML, or broken JSON: let the YAML parser say where
+        except ValueError:  # Python's limit on the digits of an int read from text
+            raise LoadError(label, too_many_digits()) from None
     from paramcalc import _yaml
 
     return _yaml.load(text, label)
+
+
+def too_many_digits() -> str:
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 4300
+    return f"a number has more than {limit:,} digits; no config needs one that long"
 
 
 def _unique_pairs(label: str):  # type: ignore[no-untyped-def]
@@ -144,6 +234,7 @@ def _unique_pairs(label: str):  # type: ignore[no-untyped-def]
 
 
 MAX_EXTENDS_DEPTH = 32
+MAX_UNKNOWN = 10  # more unknown keys than this: one summary line, not a line (and a suggestion) each
 OVERRIDE_SEP = ":"
 
 
@@ -160,33 +251,67 @@ def _mapping(source: Source) -> dict[str, Any]:
         from paramcalc.hf import convert
 
         return convert(data, source.label, source.name)
+    _check_unknown(data, source.label)
     return data
+
+
+def _check_unknown(data: Mapping[Any, Any], label: str) -> None:
+    """A mapping with many keys that are not fields (a large file of something else) gets one
+    bounded line, at once, instead of a line and a "did you mean" search per key."""
+    if len(data) <= MAX_UNKNOWN:
+        return
+    from paramcalc.fields import FIELDS
+
+    unknown = [key for key in data if not isinstance(key, str) or key not in FIELDS]
+    if len(unknown) > MAX_UNKNOWN:
+        first = ", ".join(show(key) for key in unknown[:5])
+        raise ConfigError(
+            [
+                Problem(
+                    label,
+                    None,
+                    f"{len(unknown):,} keys are not paramcalc fields ({first} and {len(unknown) - 5:,} more); "
+                    "is this a paramcalc config? The README's 'Config fields' lists them",
+                )
+            ]
+        )
 
 
 def _identity(source: Source) -> str:
     return str(source.path.resolve()) if source.path else source.label
 
 
-def _parent_source(child: Source, parent: str) -> Source:
-    """`extends:` names a file (relative to the file that says it) or a preset."""
-    base = child.path.parent if child.path else Path.cwd()
+def _parent_source(where: str, base: Path, parent: str) -> Source:
+    """`extends:` names a file (relative to `base`: the folder of the file that says it) or a preset."""
     candidate = base / parent
-    if candidate.exists():
+    try:
+        found = _stat(candidate, parent)
+    except LoadError as exc:
+        raise LoadError(where, f"extends: {exc.reason}") from None
+    if found is not None:
         return read_source(str(candidate))
     preset = preset_path(parent)
     if preset is not None:
         return _preset_source(parent, preset)
     raise LoadError(
-        child.label,
-        f"extends: '{parent}' is neither a file (next to {child.label}) nor a preset{_suggest_preset(parent)}",
+        where,
+        f"extends: '{parent}' is neither a file ({_place(base)}) nor a preset{closest_preset(parent)}; "
+        "'paramcalc presets' lists the presets",
     )
 
 
-def _resolve_extends(data: dict[str, Any], source: Source, chain: tuple[str, ...]) -> dict[str, Any]:
+def _place(base: Path) -> str:
+    return "in the current folder" if base == Path.cwd() else f"in {base}"
+
+
+def _resolve_extends(
+    data: dict[str, Any], source: Source, chain: tuple[str, ...], base: Path | None = None
+) -> dict[str, Any]:
     """Merge the parent chain: the parent's fields first, this file's on top.
 
     `name` and `source` describe one file and are not inherited; a cycle is an error naming
-    the chain; a missing parent names the file that asked for it.
+    the chain; a missing parent names the file that asked for it. A relative parent is looked
+    for next to `source` (or in `base`, for an `extends` typed on the command line).
     """
     parent = data.get("extends")
     if parent is None:
@@ -195,7 +320,8 @@ def _resolve_extends(data: dict[str, Any], source: Source, chain: tuple[str, ...
         raise LoadError(source.label, f"extends: must be a preset name or a path, not {show(parent)}")
     if len(chain) > MAX_EXTENDS_DEPTH:
         raise LoadError(source.label, f"extends: more than {MAX_EXTENDS_DEPTH} levels deep")
-    parent_source = _parent_source(source, parent)
+    folder = base or (source.path.parent if source.path else Path.cwd())
+    parent_source = _parent_source(source.label, folder, parent)
     identity = _identity(parent_source)
     if identity in chain:
         names = [*chain, identity]
@@ -207,20 +333,63 @@ def _resolve_extends(data: dict[str, Any], source: Source, chain: tuple[str, ...
     return merged
 
 
+class Loaded:
+    """One config as read, before any change: its own fields (`extends:` not yet resolved) and
+    where it came from. :meth:`fields` resolves the parent chain and puts changes on top; a
+    change of `extends` starts the chain from the new parent (relative to the current folder),
+    with this config's own fields and then the other changes over it. Parent chains are
+    resolved once per parent, so calling it per sweep row costs a dict merge."""
+
+    def __init__(self, own: dict[str, Any], source: Source) -> None:
+        self.own = own
+        self.source = source
+        self._chains: dict[tuple[str | None, bool], dict[str, Any]] = {}
+
+    def fields(self, changes: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        changes = changes or {}
+        data = {**self.own, **changes}
+        typed = "extends" in changes  # a parent typed on the command line
+        if data.get("extends") is None:
+            data.pop("extends", None)  # `--set extends=` (no value): no parent
+        parent = data.get("extends")
+        if not isinstance(parent, str):
+            return _resolve_extends(data, self.source, (_identity(self.source),))
+        key = (parent, typed)
+        if key not in self._chains:
+            stub = {"extends": parent}
+            base = Path.cwd() if typed else None
+            self._chains[key] = _resolve_extends(stub, self.source, (_identity(self.source),), base)
+        merged = {k: v for k, v in self._chains[key].items() if k not in ("name", "source", "extends")}
+        merged.update(data)
+        return merged
+
+
+def open_config(spec: str) -> Loaded:
+    """Read one config named as on the command line (no colon overrides), ready for changes."""
+    source = read_source(spec)
+    return Loaded(_mapping(source), source)
+
+
 def load_mapping(spec: str) -> tuple[dict[str, Any], Source]:
     """The fields of one config, `extends:` resolved."""
-    source = read_source(spec)
-    data = _mapping(source)
-    return _resolve_extends(data, source, (_identity(source),)), source
+    loaded = open_config(spec)
+    return loaded.fields(), loaded.source
 
 
 def split_spec(spec: str) -> tuple[str, list[str]]:
     """'llama-2-70b:kv_heads=8:d_ff=20000' -> ('llama-2-70b', ['kv_heads=8', 'd_ff=20000']).
 
-    A path that exists is never split, so a file name with a colon still works.
+    A path that exists is never split, and a path with a colon in its name still takes
+    overrides: the spec is split after the longest prefix that is an existing path
+    (`we:ird.yaml:layers=2` is the file `we:ird.yaml` and one override). `hf:...` and URLs are
+    not split (read_source says what is accepted instead).
     """
-    if spec == STDIN or OVERRIDE_SEP not in spec or Path(spec).exists():
+    if spec == STDIN or OVERRIDE_SEP not in spec or _remote(spec) is not None or _exists(spec):
         return spec, []
+    colons = [i for i, c in enumerate(spec) if c == OVERRIDE_SEP]
+    for i in reversed(colons[1:]):
+        if _exists(spec[:i]):
+            return spec[:i], spec[i + 1 :].split(OVERRIDE_SEP)
     base, *pairs = spec.split(OVERRIDE_SEP)
     return base, pairs
 
@@ -248,12 +417,14 @@ def load_fields(
     """The fields of a config as typed on the command line, before validation: the file or
     preset (a HuggingFace config converted, `extends:` resolved), then overrides after colons
     (``llama-2-70b:kv_heads=8``), then `overrides` (``--set``), then the masked-LM head if
-    `head`. Returns (fields, source, the overridden fields)."""
+    `head`. An `extends` among the overrides replaces the parent (see :class:`Loaded`).
+    Returns (fields, source, the overridden fields)."""
     base, pairs = split_spec(spec)
-    data, source = load_mapping(base)
+    loaded = open_config(base)
+    source = loaded.source
     changes = parse_overrides([*pairs, *overrides], source.label)
+    data = loaded.fields(changes)
     if changes:
-        data = {**data, **changes}
         if "name" not in changes:
             shown = ", ".join(f"{k}={_show(v)}" for k, v in changes.items())
             data["name"] = f"{data.get('name', source.name)} [{shown}]"

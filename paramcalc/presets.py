@@ -11,9 +11,12 @@ cost speed, never a wrong number; tests/test_loading.py checks that it is fresh,
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from pathlib import Path
 from typing import Any
+
+from paramcalc.errors import suggest
 
 INDEX = "index.json"
 
@@ -30,26 +33,76 @@ def preset_names() -> list[str]:
 
 
 def preset_path(spec: str) -> Path | None:
-    """`gpt3`, `gpt3.yaml` or `gpt3.yml` -> the bundled file, if there is one."""
-    name = spec[:-5] if spec.endswith(".yaml") else spec[:-4] if spec.endswith(".yml") else spec
-    if not name or "/" in name or "\\" in name or name.startswith("."):
+    """`gpt3`, `GPT3`, `gpt3.yaml`, `gpt3.yml` or the display name `GPT-3` -> the bundled file, if
+    there is one. Names are case-insensitive; a display name is matched only as typed without an
+    extension (`gpt-3.yaml` names a file), and a file name wins over another preset's display name."""
+    lower = spec.lower()
+    name = spec[:-5] if lower.endswith(".yaml") else spec[:-4] if lower.endswith(".yml") else spec
+    if not name or "/" in name or "\\" in name or name.startswith(".") or len(name) > 200:
         return None
     path = presets_dir() / f"{name}.yaml"
-    return path if path.is_file() else None
+    if path.is_file():  # the common case, and the only one `count gpt3 --json` pays for
+        return path
+    if name == spec:
+        stem = preset_aliases().get(name.lower())
+    else:
+        stem = {s.lower(): s for s in preset_names()}.get(name.lower())
+    return presets_dir() / f"{stem}.yaml" if stem is not None else None
+
+
+def preset_aliases() -> dict[str, str]:
+    """Every name a preset answers to, lower-cased -> its file stem: the stems, then the display
+    names (the `name:` field, read from the index, so no YAML parser is needed)."""
+    aliases = {stem.lower(): stem for stem in preset_names()}
+    for file, entry in _load_index().items():
+        fields = entry.get("fields") if isinstance(entry, dict) else None
+        display = fields.get("name") if isinstance(fields, dict) else None
+        stem = file.removesuffix(".yaml")
+        if isinstance(display, str) and file.endswith(".yaml") and stem in aliases.values():
+            aliases.setdefault(display.lower(), stem)
+    return aliases
+
+
+_SUFFIXES = re.compile(r"(-hf|-instruct|-chat|-it|-base|-deduped|-v\d+(\.\d+)*)$")
+
+
+def _normalise(spec: str) -> str:
+    """`meta-llama/Llama-2-7b-chat-hf` -> `llama-2-7b`: what a preset would be called."""
+    name = spec.rstrip("/").rsplit("/", 1)[-1].lower()
+    for ext in (".yaml", ".yml", ".json"):
+        name = name.removesuffix(ext)
+    while (stripped := _SUFFIXES.sub("", name)) != name:
+        name = stripped
+    return name.removeprefix("meta-")
+
+
+def closest_preset(spec: str) -> str:
+    """A "did you mean" naming the preset closest to `spec` (an org/ prefix, case and suffixes
+    such as -hf or -Instruct ignored), or "" when none is close."""
+    name = _normalise(spec)
+    stem = preset_aliases().get(name) if name else None
+    if stem is not None:
+        return f" (did you mean '{stem}'?)"
+    return suggest(name, preset_names()) if name else ""
 
 
 _index: dict[str, Any] | None = None
 
 
-def indexed_fields(path: Path, data: bytes) -> dict[str, Any] | None:
-    """The parsed fields of a bundled preset, if the index holds this exact file."""
+def _load_index() -> dict[str, Any]:
     global _index
     if _index is None:
         try:
-            _index = json.loads((presets_dir() / INDEX).read_text(encoding="utf-8"))
+            loaded = json.loads((presets_dir() / INDEX).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            _index = {}
-    entry = _index.get(path.name)
+            loaded = {}
+        _index = loaded if isinstance(loaded, dict) else {}
+    return _index
+
+
+def indexed_fields(path: Path, data: bytes) -> dict[str, Any] | None:
+    """The parsed fields of a bundled preset, if the index holds this exact file."""
+    entry = _load_index().get(path.name)
     if isinstance(entry, dict) and entry.get("crc32") == zlib.crc32(data) and isinstance(entry.get("fields"), dict):
         return dict(entry["fields"])
     return None

@@ -14,7 +14,7 @@ import pytest
 
 import paramcalc
 from paramcalc.engine import analyze
-from paramcalc.errors import ConfigError, LoadError, UsageError
+from paramcalc.errors import ConfigError, LoadError, ParamcalcError, UsageError
 from paramcalc.hf import supported
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf"
@@ -245,3 +245,38 @@ def test_absent_kv_heads_default_that_cannot_work(tmp_path: Path) -> None:
         f"{path}: num_key_value_heads: 32 (transformers' default for qwen2: the key is absent) "
         "does not divide num_attention_heads 8"
     ]
+
+
+def test_zero_sizes_are_errors_naming_the_key(tmp_path: Path) -> None:
+    # issue 11, item 16: `hidden_size: 0, num_attention_heads: 0` divided by zero in _head_dim
+    path = tmp_path / "config.json"
+    raw = {"model_type": "llama", "hidden_size": 0, "num_attention_heads": 0, "num_hidden_layers": 2, "vocab_size": 9}
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ConfigError) as info:
+        paramcalc.load(str(path))
+    assert info.value.lines() == [
+        f"{path}: hidden_size: must be a positive whole number, not 0",
+        f"{path}: num_attention_heads: must be a positive whole number, not 0",
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(e for e in EXPECTED if EXPECTED[e]["model_type"] in FAMILIES))
+def test_every_size_of_every_family_may_be_zero(name: str, tmp_path: Path) -> None:
+    # each whole-number key of each family's config set to 0 in turn: a count or a ParamcalcError
+    # (naming a key), never a division by zero or another internal error
+    raw = json.loads((FIXTURES / name).read_text())
+    path = tmp_path / "config.json"
+    sizes = [k for k, v in raw.items() if isinstance(v, int) and not isinstance(v, bool)]
+    for zeros in [[key] for key in sizes] + [sizes]:
+        path.write_text(json.dumps({**raw, **dict.fromkeys(zeros, 0)}))
+        try:
+            analyze(paramcalc.load(str(path)))
+        except ParamcalcError:
+            pass
+
+
+def test_is_hf_config_is_gone() -> None:
+    # dead code (issue 11, "one vocabulary"): detection is `"model_type" in data`, in loading.py
+    import paramcalc.hf
+
+    assert not hasattr(paramcalc.hf, "is_hf_config")

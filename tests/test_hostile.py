@@ -148,3 +148,85 @@ def test_mlp_deeper_than_the_limit(run, tmp_path: Path) -> None:  # type: ignore
     fails(run, str(path), "layer_sizes: has 10,002 widths; paramcalc counts at most 10,001 (10,000 layers)")
     path.write_text("architecture: mlp\nlayer_sizes: [2, 10000000000000]\n")
     fails(run, str(path), "layer_sizes: widths must be at most 1,000,000,000,000")
+
+
+def test_100_mb_message_names_the_file_once(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as handle:
+        handle.truncate(100 * 1024 * 1024)
+    result = run("count", str(path), "--json")
+    assert result.stderr == f"paramcalc: {path}: is 104,857,600 bytes; a config is at most 4,194,304 bytes\n"
+
+
+@pytest.mark.parametrize("command", [["count"], ["compare", "gpt2"], ["convert"], ["train"], ["infer"]])
+def test_name_too_long_every_command(run, command: list[str]) -> None:  # type: ignore[no-untyped-def]
+    result = run(*command, "a" * 300)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "paramcalc: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa... (300 bytes): "
+        "name is longer than the 255 bytes a file name can have\n"
+    )
+
+
+def test_extends_too_long(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "c.yaml").write_text("extends: " + "b" * 300 + "\n")
+    fails(run, str(tmp_path / "c.yaml"), "extends: name is longer than the 255 bytes a file name can have")
+
+
+def test_named_pipe(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    path = tmp_path / "f.yaml"
+    os.mkfifo(path)
+
+    def unblock() -> None:  # the defect waited for a writer for ever: be one, so the test ends
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+
+    timer = threading.Timer(3.0, unblock)
+    timer.daemon = True
+    timer.start()
+    fails(run, str(path), "is a named pipe (FIFO), not a regular file; to read a pipe, give - (stdin)")
+    timer.cancel()
+
+
+def test_dev_zero(run) -> None:  # type: ignore[no-untyped-def]
+    fails(run, "/dev/zero", "/dev/zero: is a character device, not a regular file")
+
+
+def test_integer_of_5000_digits(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "n.yaml").write_text("layers: " + "7" * 5000 + "\n")
+    fails(run, str(tmp_path / "n.yaml"), "a number has more than 4,300 digits")
+
+
+def test_plain_50000_keys_is_not_an_alias_bomb(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "k.yaml").write_text("".join(f"key{i}: {i}\n" for i in range(50_000)))
+    fails(run, str(tmp_path / "k.yaml"), "50,000 keys are not paramcalc fields ('key0', 'key1',")
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("hf:meta-llama/Llama-3.1-8B", "hf:meta-llama/Llama-3.1-8B: HuggingFace repo ids are not read yet"),
+        ("https://example.com/config.json", "https://example.com/config.json: URLs are not fetched"),
+        ("meta-llama/Llama-3.1-8B", "(did you mean 'llama-3.1-8b'?); HuggingFace repo ids are not read yet"),
+    ],
+)
+def test_remote_names_say_what_is_accepted(run, spec: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    fails(run, spec, message)
+
+
+def test_display_name_reads_back(run) -> None:  # type: ignore[no-untyped-def]
+    printed = json.loads(run("count", "llama-2-7b", "--json").stdout)
+    assert printed["name"] == "Llama-2-7B"
+    assert json.loads(run("count", printed["name"], "--json").stdout) == printed
+    assert run("count", "GPT3", "--json").exit_code == 0
+
+
+def test_set_extends_is_applied(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "c.yaml").write_text("extends: gpt2\nlayers: 2\n")
+    wide = json.loads(run("count", str(tmp_path / "c.yaml"), "--set", "extends=gpt3", "--json").stdout)
+    narrow = json.loads(run("count", str(tmp_path / "c.yaml"), "--json").stdout)
+    assert wide["params"]["total"] > narrow["params"]["total"]

@@ -39,18 +39,23 @@ class Keys:
                 return defaults[name]
         return None
 
-    def size(self, *names: str, default: int | None = None, required: bool = False) -> int:
+    def size(self, *names: str, default: int | None = None, required: bool = False, positive: bool = False) -> int:
         """A whole number under the first of `names` present. A required key (the sizes that
-        define a model) must be there; otherwise transformers' default for the type, else
-        `default` (what transformers derives when the value is null)."""
-        value = self.raw.get(next((n for n in names if n in self.raw), names[0])) if required else self._value(names)
+        define a model) must be there, and is positive; otherwise transformers' default for the
+        type, else `default` (what transformers derives when the value is null). A `positive`
+        size (one that others are divided by, like a head count) may not be 0."""
+        key = next((n for n in names if n in self.raw), names[0])  # the key the config says it under
+        value = self.raw.get(key) if required else self._value(names)
         if value is None:
             if default is None or required:
                 self.problems.append(Problem(self.label, names[0], f"is required for model_type '{self.model_type}'"))
                 return 1
             return default
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.problems.append(Problem(self.label, names[0], f"must be a whole number, not {show(value)}"))
+            self.problems.append(Problem(self.label, key, f"must be a whole number, not {show(value)}"))
+            return 1
+        if value == 0 and (required or positive):
+            self.problems.append(Problem(self.label, key, "must be a positive whole number, not 0"))
             return 1
         return value
 
@@ -77,10 +82,6 @@ class Keys:
 
 
 Family = Callable[[Keys], dict[str, Any]]
-
-
-def is_hf_config(data: Mapping[str, Any]) -> bool:
-    return "model_type" in data
 
 
 def supported() -> list[str]:

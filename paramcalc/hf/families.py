@@ -42,14 +42,15 @@ def _core(
 
 
 def _head_dim(k: Keys, core: dict[str, Any], default: int | None = None) -> dict[str, Any]:
-    """head_dim when the config gives one (or the type's default) and it is not d_model / heads."""
-    value = k.size("head_dim", default=default or max(1, core["d_model"] // max(1, core["heads"])))
+    """head_dim when the config gives one (or the type's default) and it is not d_model / heads.
+    (Required sizes are at least 1, so heads divides safely.)"""
+    value = k.size("head_dim", default=default or max(1, core["d_model"] // core["heads"]), positive=True)
     return {"head_dim": value} if value * core["heads"] != core["d_model"] or core["d_model"] % core["heads"] else {}
 
 
 def _kv(k: Keys, core: dict[str, Any]) -> dict[str, Any]:
-    kv = k.size("num_key_value_heads", default=core["heads"])
-    if kv and core["heads"] % kv:
+    kv = k.size("num_key_value_heads", default=core["heads"], positive=True)
+    if core["heads"] % kv:
         given = (
             "" if "num_key_value_heads" in k.raw else f" (transformers' default for {k.model_type}: the key is absent)"
         )
@@ -178,7 +179,7 @@ def falcon(k: Keys) -> dict[str, Any]:
     core = _core(k)
     new = k.flag("new_decoder_architecture", False)
     if new:
-        kv = k.size("num_kv_heads", default=core["heads"])
+        kv = k.size("num_kv_heads", default=core["heads"], positive=True)
     else:
         kv = 1 if k.flag("multi_query", True) else core["heads"]
     parallel = k.flag("parallel_attn", True)
