@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
-from paramcalc.cli import Debug, JsonFlag, command, emit, handle_errors, tokens_option
+from paramcalc.cli import Debug, JsonFlag, command, emit, handle_errors
 
 FLOP_COLUMNS = ("forward_flops_per_token", "six_nd")
 
@@ -31,26 +31,13 @@ class SweepFormat(str, Enum):
     jsonl = "jsonl"
 
 
-def _count(text: str | None, option: str) -> int | None:
-    if text is None:
-        return None
-    from paramcalc.config import parse_count
+def _as_flags(exc: Any) -> NoReturn:
+    """Show a SettingError's settings as the flags that set them (`aspect` -> `--aspect`)."""
+    from paramcalc.cli import _fail
 
-    try:
-        return parse_count(text)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint=option) from None
-
-
-def _aspect(text: str) -> tuple[float, float]:
-    low, sep, high = text.partition("..")
-    try:
-        bounds = (float(low), float(high))
-    except ValueError:
-        bounds = (0.0, -1.0)
-    if not sep or not 0 < bounds[0] <= bounds[1]:
-        raise typer.BadParameter(f"'{text}' is not MIN..MAX with 0 < MIN <= MAX (e.g. 48..160)", param_hint="--aspect")
-    return bounds
+    flags = {"target": "--params/--active/--flops"}
+    _fail(exc.lines(lambda setting: flags.get(setting, "--" + setting.replace("_", "-"))), exc.exit_status)
+    raise AssertionError  # _fail exits
 
 
 @command("solve")
@@ -80,13 +67,23 @@ def solve(
         ),
     ] = None,
     layers: Annotated[
-        int | None, typer.Option("--layers", help="Pin the depth; solve the width only.", min=1, show_default=False)
+        int | None, typer.Option("--layers", help="Pin the depth; solve the width only.", show_default=False)
     ] = None,
-    multiple_of: Annotated[
-        int, typer.Option("--multiple-of", help="d_model and d_ff are multiples of this.", min=1)
-    ] = 64,
+    multiple_of: Annotated[int, typer.Option("--multiple-of", help="d_model and d_ff are multiples of this.")] = 64,
+    tp_multiple: Annotated[
+        int | None,
+        typer.Option(
+            "--tp-multiple",
+            help="heads and kv_heads are multiples of this, for tensor parallelism "
+            "[default: 8 where the base has at least 8 heads, else 1]",
+            show_default=False,
+        ),
+    ] = None,
+    pp_multiple: Annotated[
+        int, typer.Option("--pp-multiple", help="layers are a multiple of this, for pipeline stages.")
+    ] = 1,
     aspect: Annotated[str, typer.Option("--aspect", help="Allowed d_model / layers, MIN..MAX.")] = "48..160",
-    top: Annotated[int, typer.Option("--top", help="How many candidates to show.", min=1)] = 5,
+    top: Annotated[int, typer.Option("--top", help="How many candidates to show (1 to 100).")] = 5,
     emit_: Annotated[
         Emit, typer.Option("--emit", help="table, yaml (the winner, extending the base) or json.")
     ] = Emit.table,
@@ -101,73 +98,41 @@ def solve(
     also predicts the loss. With --base, the shapes of that model (its activation, norms,
     vocabulary, tying, d_ff / d_model and head_dim) whose exact count comes closest, best first.
     """
-    from paramcalc.design import ASPECT, compute_optimal, search, tokens_for
+    from paramcalc.design import solve as solve_for
+    from paramcalc.errors import SettingError
 
-    given = [name for name, value in (("--params", params), ("--active", active), ("--flops", flops)) if value]
-    if len(given) != 1:
-        raise typer.BadParameter("give exactly one of --params, --active, --flops")
-    bounds = _aspect(aspect) if aspect != "48..160" else ASPECT
-    optimum = None
-    budget = tokens_option(flops) if flops else None
-    if budget is not None:
-        optimum = compute_optimal(float(budget), law.value)
-        target = round(optimum.params)
-    else:
-        target = _count(params or active, given[0]) or 0
-    result: dict[str, Any] = {"target": {"kind": "active" if active else "params", "value": target}, "law": law.value}
-    if optimum is not None:
-        result["compute_optimal"] = {
-            "params": optimum.params,
-            "tokens": optimum.tokens,
-            "flops": optimum.flops,
-            "loss": optimum.loss,
-        }
-    candidates = []
+    fields, spec = None, None
     if base is not None:
-        from paramcalc.config import parse_config
         from paramcalc.loading import load_fields
 
         fields, source, _ = load_fields(base)
-        base_config = parse_config(fields, source.label, source.name)
-        found = search(base_config, fields, target, bool(active), layers, multiple_of, bounds, top)
-        for c in found:
-            n = c.report.active if active else c.report.total
-            tokens = optimum.tokens if optimum else tokens_for(n, law.value)
-            candidates.append(
-                {
-                    "config": c.fields,
-                    "params": c.report.total,
-                    "active": c.report.active,
-                    "error": c.error,
-                    "tokens": round(tokens),
-                    "flops": 6 * c.report.active * tokens,
-                    "aspect": c.fields["d_model"] / c.fields.get("layers", c.fields.get("encoder_layers", 1)),
-                }
-            )
-        if not candidates:
-            raise typer.BadParameter("no shape of the base fits those constraints (try --aspect or --layers)")
-    result["candidates"] = candidates
-    if json_ or emit_ is Emit.json:
-        emit(json.dumps(result, indent=2) + "\n")
-        return
-    if emit_ is Emit.yaml:
-        if not candidates:
-            raise typer.BadParameter("--emit yaml needs --base (the YAML extends it)", param_hint="--emit")
-        from paramcalc import _yaml
-
-        best = candidates[0]
-        doc = {
-            "extends": base,
-            "name": f"{base} solved for {target:.3g} {result['target']['kind']}",
-            **best["config"],
-            "tokens": best["tokens"],
-        }
-        emit(
-            f"# paramcalc solve: {best['params']:,} parameters ({best['error']:+.2%} from the target), "
-            f"{best['tokens']:.3g} tokens ({law.value}), {best['flops']:.3g} training FLOPs (6ND)\n" + _yaml.dump(doc)
+        spec = (base, source.label)
+    try:
+        solution = solve_for(
+            params=params,
+            active=active,
+            flops=flops,
+            law=law.value,
+            base=spec[0] if spec else None,
+            base_fields=fields,
+            base_label=spec[1] if spec else None,
+            layers=layers,
+            multiple_of=multiple_of,
+            tp_multiple=tp_multiple,
+            pp_multiple=pp_multiple,
+            aspect=aspect,
+            top=top,
         )
-        return
-    _print_solution(result)
+        if emit_ is Emit.yaml and solution.base is None:
+            raise typer.BadParameter("--emit yaml needs --base (the YAML extends it)", param_hint="--emit")
+        if json_ or emit_ is Emit.json:
+            emit(json.dumps(solution.to_dict(), indent=2) + "\n")
+        elif emit_ is Emit.yaml:
+            emit(solution.yaml())
+        else:
+            _print_solution(solution.to_dict())
+    except SettingError as exc:
+        _as_flags(exc)
 
 
 def _print_solution(result: dict[str, Any]) -> None:
@@ -230,44 +195,24 @@ def sweep(
     are skipped and counted on stderr; --strict makes them errors. A progress line goes to
     stderr when the sweep is long and stderr is a terminal.
     """
-    from paramcalc import _yaml
-    from paramcalc.errors import LoadError
-    from paramcalc.fields import FIELDS
+    from paramcalc.errors import SettingError
     from paramcalc.loading import load_fields
-    from paramcalc.sweep import RESULT_COLUMNS, count_combinations, parse_vary, parse_where, rows
+    from paramcalc.sweep import prepare
 
-    def value(text: str) -> Any:
-        try:
-            return _yaml.load(text, "--vary")
-        except LoadError as exc:
-            raise typer.BadParameter(exc.reason, param_hint="--vary") from None
-
-    varies = [parse_vary(v, value) for v in vary]
-    unknown = [v.key for v in varies if v.key not in FIELDS]
-    if unknown:
-        import difflib
-
-        hints = [
-            f"{k}" + (f" (did you mean '{m[0]}'?)" if (m := difflib.get_close_matches(k, FIELDS, 1)) else "")
-            for k in unknown
-        ]
-        raise typer.BadParameter(f"unknown field {', '.join(hints)}", param_hint="--vary")
-    columns = [v.key for v in varies] + list(RESULT_COLUMNS)
-    conditions = parse_where(where, set(columns)) if where else []
     fields, source, _ = load_fields(base)
+    try:
+        plan = prepare(fields, source.label, vary, where, tokens, strict)
+    except SettingError as exc:
+        _as_flags(exc)
     fmt = format or (SweepFormat.table if sys.stdout.isatty() else SweepFormat.csv)
-    total = count_combinations(varies)
+    total = plan.total
     progress = sys.stderr.isatty() and total >= 10_000
-    writer = _writer(fmt, columns)
+    writer = _writer(fmt, plan.columns)
     skipped = 0
-    for i, outcome in enumerate(rows(fields, source.label, varies, tokens_option(tokens)), 1):
-        if outcome.row is None:
-            if strict:
-                from paramcalc.errors import ConfigError, Problem
-
-                raise ConfigError([Problem(source.label, None, f"invalid combination {outcome.problem}")])
+    for i, outcome in enumerate(plan.rows(), 1):
+        if outcome.row is None:  # strict sweeps were checked whole by prepare()
             skipped += 1
-        elif all(c.holds(outcome.row) for c in conditions):
+        elif all(c.holds(outcome.row) for c in plan.conditions):
             writer(outcome.row)
         if progress and i % 1000 == 0:
             sys.stderr.write(f"\r{i:,} / {total:,} rows")
