@@ -157,7 +157,7 @@ def _print_solution(result: dict[str, Any]) -> None:
                 f"{c['error']:>+8.2%} {c['aspect']:>6.0f} {c['tokens']:>9.3g} {c['flops']:>9.3g}"
             )
         lines.append(f"tokens: {rule}; FLOPs: 6ND with N = active parameters")
-    elif not opt:
+    elif result["base"] is None:
         lines.append("give --base to find shapes for this target")
     emit("\n".join(lines) + "\n")
 

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from paramcalc.config import Config, parse_config, parse_count
 from paramcalc.engine.params import count
-from paramcalc.errors import ConfigError, ParamcalcError, SettingError
+from paramcalc.errors import ConfigError, ParamcalcError, SettingError, show
 
 TOKENS_PER_PARAM = 20
 E, A, B, ALPHA, BETA = 1.69, 406.4, 410.7, 0.34, 0.28
@@ -188,7 +188,7 @@ def parse_aspect(text: str) -> tuple[float, float]:
 
 def _bounded(name: str, value: int | None, low: int, high: int, problems: list[tuple[str, str]]) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
-        problems.append((name, f"{value!r} is not a whole number from {low} to {high:,}"))
+        problems.append((name, f"{show(value)} is not a whole number from {low} to {high:,}"))
 
 
 def _target(

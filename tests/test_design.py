@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import paramcalc
 from paramcalc.config import parse_config
-from paramcalc.design import WITHIN, Solution, TargetOutOfReach, compute_optimal, loss, solve
+from paramcalc.design import ASPECT, WITHIN, Solution, TargetOutOfReach, compute_optimal, loss, solve
 from paramcalc.engine import analyze
 from paramcalc.engine.hardware import GPUS
 from paramcalc.engine.training import TrainSettings, check, estimate
@@ -213,6 +215,11 @@ def test_sweep_streams() -> None:
 
 
 # solve: shapes tensor and pipeline parallelism can split (issue 11, item 4) ----------------
+
+
+def count_of(base_fields: dict[str, Any], fields: dict[str, Any]) -> tuple[int, int]:
+    report = analyze(parse_config({**base_fields, **fields}))
+    return report.total, report.active
 
 
 def _solve(base: str, **settings: Any) -> Solution:
@@ -481,3 +488,54 @@ def test_sweep_prepare_checks_every_combination_when_strict() -> None:
     with pytest.raises(SettingError) as caught:
         prepare(fields, source.label, ["layer=1,2", "extends=x"], tokens="lots")
     assert [s for s, _ in caught.value.problems] == ["vary", "vary", "tokens"]
+
+
+_BASES = {name: load_fields(name)[0] for name in ("llama-2-7b", "mixtral-8x7b", "gemma-2-9b", "t5-small", "gpt2")}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    base=st.sampled_from(sorted(_BASES)),
+    target=st.integers(1, 10**16),
+    kind=st.sampled_from(["params", "active"]),
+    layers=st.none() | st.integers(1, 10_000) | st.integers(-5, 20_000),
+    multiple_of=st.sampled_from([1, 8, 64, 128, 4096]) | st.integers(0, 5000),
+    tp_multiple=st.none() | st.sampled_from([1, 2, 8, 16, 256]) | st.integers(0, 300),
+    pp_multiple=st.sampled_from([1, 4, 7]) | st.integers(0, 300),
+    aspect=st.sampled_from([ASPECT, (1.0, 1e5), (90.0, 130.0)])
+    | st.tuples(st.floats(1, 1e5), st.floats(1, 1e5))
+    | st.tuples(st.floats(), st.floats()),
+    top=st.integers(1, 100) | st.integers(0, 200),
+)
+def test_solve_any_settings_end_in_a_result_or_a_named_error(
+    base: str,
+    target: int,
+    kind: str,
+    layers: int | None,
+    multiple_of: int,
+    tp_multiple: int | None,
+    pp_multiple: int,
+    aspect: tuple[float, float],
+    top: int,
+) -> None:
+    start = time.perf_counter()
+    try:
+        solution = solve(
+            **{kind: target},
+            base=base,
+            base_fields=_BASES[base],
+            layers=layers,
+            multiple_of=multiple_of,
+            tp_multiple=tp_multiple,
+            pp_multiple=pp_multiple,
+            aspect=aspect,
+            top=top,
+        )
+    except (SettingError, TargetOutOfReach):
+        pass
+    else:
+        assert 1 <= len(solution.candidates) <= top
+        for c in solution.candidates:
+            assert abs(c.error) <= WITHIN and c.layers % pp_multiple == 0
+            assert count_of(_BASES[base], c.config) == (c.params, c.active)
+    assert time.perf_counter() - start < 3
