@@ -333,129 +333,64 @@ def infer(
 
 def solve(
     *,
-    params: int | float | str | None = None,
-    active: int | float | str | None = None,
-    flops: int | float | str | None = None,
+    params: int | str | None = None,
+    active: int | str | None = None,
+    flops: int | str | None = None,
     law: str = "chinchilla",
     base: str | None = None,
     layers: int | None = None,
     multiple_of: int = 64,
+    tp_multiple: int | None = None,
+    pp_multiple: int = 1,
     aspect: str | tuple[float, float] = "48..160",
     top: int = 5,
 ) -> SolveResult:
-    """A model for a budget: a parameter target, or a training compute budget (``paramcalc solve``)."""
-    from paramcalc.config import parse_count
-    from paramcalc.design import ASPECT, compute_optimal, search, tokens_for
+    """A model for a budget: a parameter target, or a training compute budget (``paramcalc solve``).
+    `base` is a config as the command line names it; its shapes are searched (design.solve)."""
+    from paramcalc.design import solve as solve_for
     from paramcalc.results.design import SolveResult
 
-    given = [(name, value) for name, value in (("params", params), ("active", active), ("flops", flops)) if value]
-    if len(given) != 1:
-        raise SettingError([("params", "give exactly one of --params, --active, --flops")])
-    setting, text = given[0]
-    try:
-        value = parse_count(text)
-    except ValueError as exc:
-        raise SettingError([(setting, str(exc))]) from None
-    bounds = _aspect(aspect) if aspect != "48..160" else ASPECT
-    optimum = compute_optimal(float(value), law) if setting == "flops" else None
-    target = round(optimum.params) if optimum else value
-    result: dict[str, Any] = {"target": {"kind": "active" if active else "params", "value": target}, "law": law}
-    if optimum is not None:
-        result["compute_optimal"] = {
-            "params": optimum.params,
-            "tokens": optimum.tokens,
-            "flops": optimum.flops,
-            "loss": optimum.loss,
-        }
-    candidates = []
+    fields, label = None, None
     if base is not None:
-        from paramcalc.config import parse_config
         from paramcalc.loading import load_fields
 
         fields, source, _ = load_fields(base)
-        base_config = parse_config(fields, source.label, source.name)
-        for c in search(base_config, fields, target, bool(active), layers, multiple_of, bounds, top):
-            n = c.report.active if active else c.report.total
-            n_tokens = optimum.tokens if optimum else tokens_for(n, law)
-            candidates.append(
-                {
-                    "config": c.fields,
-                    "params": c.report.total,
-                    "active": c.report.active,
-                    "error": c.error,
-                    "tokens": round(n_tokens),
-                    "flops": 6 * c.report.active * n_tokens,
-                    "aspect": c.fields["d_model"] / c.fields.get("layers", c.fields.get("encoder_layers", 1)),
-                }
-            )
-        if not candidates:
-            raise SettingError([("aspect", "no shape of the base fits those constraints (try --aspect or --layers)")])
-    result["candidates"] = candidates
-    return SolveResult(result, base)
-
-
-def _aspect(text: str | tuple[float, float]) -> tuple[float, float]:
-    if isinstance(text, tuple):
-        return text
-    low, sep, high = text.partition("..")
-    try:
-        bounds = (float(low), float(high))
-    except ValueError:
-        bounds = (0.0, -1.0)
-    if not sep or not 0 < bounds[0] <= bounds[1]:
-        raise SettingError([("aspect", f"'{text}' is not MIN..MAX with 0 < MIN <= MAX (e.g. 48..160)")])
-    return bounds
+        label = source.label
+    solution = solve_for(
+        params=params,
+        active=active,
+        flops=flops,
+        law=str(law),
+        base=base,
+        base_fields=fields,
+        base_label=label,
+        layers=layers,
+        multiple_of=multiple_of,
+        tp_multiple=tp_multiple,
+        pp_multiple=pp_multiple,
+        aspect=aspect,
+        top=top,
+    )
+    return SolveResult(solution)
 
 
 def sweep(
-    base: ConfigLike,
+    base: str,
     vary: Sequence[str],
     *,
     where: str | None = None,
     strict: bool = False,
-    tokens: int | float | str | None = None,
+    tokens: int | str | None = None,
 ) -> SweepResult:
-    """Every combination of the varied fields, one row each (``paramcalc sweep``). All options are
-    checked before the first row is computed; rows are computed as they are read."""
-    from paramcalc import _yaml
-    from paramcalc.errors import suggest
-    from paramcalc.fields import FIELDS
+    """Every combination of the varied fields, one row each (``paramcalc sweep``). Every setting
+    (and, with `strict`, every combination) is checked before the first row is returned; rows are
+    computed as they are read."""
     from paramcalc.loading import load_fields
     from paramcalc.results.design import SweepResult
-    from paramcalc.sweep import RESULT_COLUMNS, count_combinations, parse_vary, parse_where, rows
+    from paramcalc.sweep import prepare
 
-    def value(text: str) -> Any:
-        try:
-            return _yaml.load(text, "--vary")
-        except LoadError as exc:
-            raise SettingError([("vary", exc.reason)]) from None
-
-    varies = [parse_vary(v, value) for v in vary]
-    unknown = [f"{v.key}{suggest(v.key, FIELDS)}" for v in varies if v.key not in FIELDS]
-    if unknown:
-        raise SettingError([("vary", f"unknown field {', '.join(unknown)}")])
-    columns = [v.key for v in varies] + list(RESULT_COLUMNS)
-    conditions = parse_where(where, set(columns)) if where else []
-    n_tokens = tokens_value(tokens)
-    if isinstance(base, str):
-        fields, source, _ = load_fields(base)
-        label = source.label
-    else:
-        fields, label = dict(load(base).to_dict()), "<config>"
-    total = count_combinations(varies)
-    result = SweepResult(columns, iter(()), total)
-
-    def stream() -> Any:
-        for outcome in rows(fields, label, varies, n_tokens):
-            if outcome.row is None:
-                if strict:
-                    raise ConfigError([Problem(label, None, f"invalid combination {outcome.problem}")])
-                result.skipped += 1
-            elif all(c.holds(outcome.row) for c in conditions):
-                yield outcome.row
-
-    result._rows = stream()
-    return result
+    fields, source, _ = load_fields(base)
+    return SweepResult(prepare(fields, source.label, vary, where, tokens, strict))
 
 
 __all__ = [

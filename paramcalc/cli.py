@@ -49,9 +49,13 @@ def command_names() -> list[str]:
     return [m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")]
 
 
+# Settings whose flag is not their name with dashes.
+FLAGS = {"target": "--params/--active/--flops"}
+
+
 def flag(setting: str) -> str:
     """The command-line flag of an engine setting: `micro_batch` -> `--micro-batch`."""
-    return "--" + setting.replace("_", "-")
+    return FLAGS.get(setting, "--" + setting.replace("_", "-"))
 
 
 def _safe(line: str) -> str:

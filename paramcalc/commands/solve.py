@@ -34,13 +34,23 @@ def solve(
         ),
     ] = None,
     layers: Annotated[
-        int | None, typer.Option("--layers", help="Pin the depth; solve the width only.", min=1, show_default=False)
+        int | None, typer.Option("--layers", help="Pin the depth; solve the width only.", show_default=False)
     ] = None,
-    multiple_of: Annotated[
-        int, typer.Option("--multiple-of", help="d_model and d_ff are multiples of this.", min=1)
-    ] = 64,
+    multiple_of: Annotated[int, typer.Option("--multiple-of", help="d_model and d_ff are multiples of this.")] = 64,
+    tp_multiple: Annotated[
+        int | None,
+        typer.Option(
+            "--tp-multiple",
+            help="heads and kv_heads are multiples of this, for tensor parallelism "
+            "[default: 8 where the base has at least 8 heads, else 1]",
+            show_default=False,
+        ),
+    ] = None,
+    pp_multiple: Annotated[
+        int, typer.Option("--pp-multiple", help="layers are a multiple of this, for pipeline stages.")
+    ] = 1,
     aspect: Annotated[str, typer.Option("--aspect", help="Allowed d_model / layers, MIN..MAX.")] = "48..160",
-    top: Annotated[int, typer.Option("--top", help="How many candidates to show.", min=1)] = 5,
+    top: Annotated[int, typer.Option("--top", help="How many candidates to show (1 to 100).")] = 5,
 ) -> SolveResult:
     """Find a model for a budget: a parameter target, or a training compute budget.
 
@@ -61,6 +71,8 @@ def solve(
         base=base,
         layers=layers,
         multiple_of=multiple_of,
+        tp_multiple=tp_multiple,
+        pp_multiple=pp_multiple,
         aspect=aspect,
         top=top,
     )

@@ -3,33 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from paramcalc.errors import SettingError
 from paramcalc.view import DIM, Column, Document, Table, Text
+
+if TYPE_CHECKING:
+    from paramcalc.design import Solution
+    from paramcalc.sweep import Sweep
 
 FLOP_COLUMNS = ("forward_flops_per_token", "six_nd")
 
 
 class SolveResult:
-    """The compute-optimal size for a budget, and the shapes of a base model nearest a target."""
+    """The compute-optimal size for a budget, and the shapes of a base model nearest a target
+    (design.Solution: its ``to_dict()`` has the same keys in every mode)."""
 
-    def __init__(self, data: dict[str, Any], base: str | None) -> None:
-        self.data = data
-        self.base = base
+    def __init__(self, solution: Solution) -> None:
+        self.solution = solution
 
     def __repr__(self) -> str:
-        return f"SolveResult(target={self.data['target']}, candidates={len(self.data['candidates'])})"
+        return f"SolveResult(target={self.solution.target.value}, candidates={len(self.solution.candidates)})"
 
     def to_dict(self) -> dict[str, Any]:
-        return self.data
+        return self.solution.to_dict()
 
     @property
     def rule(self) -> str:
-        return "20 tokens per parameter" if self.data["law"] == "chinchilla" else "Hoffmann et al. 2022, Approach 3"
+        return "20 tokens per parameter" if self.solution.law == "chinchilla" else "Hoffmann et al. 2022, Approach 3"
 
     def view(self) -> Document:
+        data = self.to_dict()
         doc: Document = []
-        opt = self.data.get("compute_optimal")
+        opt = data["compute_optimal"]
         if opt:
             loss = f", predicted loss {opt['loss']:.3f}" if opt["loss"] else ""
             doc.append(
@@ -38,7 +44,7 @@ class SolveResult:
                     f"{opt['flops']:.3g} FLOPs{loss}"
                 )
             )
-        candidates = self.data["candidates"]
+        candidates = data["candidates"]
         if candidates:
             labels = ("layers", "d_model", "heads", "kv", "d_ff", "params", "active", "error", "aspect")
             drops = (0, 0, 0, 4, 5, 0, 8, 0, 9)  # narrow: aspect, active, tokens, 6ND, d_ff, kv go
@@ -64,45 +70,49 @@ class SolveResult:
                 )
             doc.append(Table(tuple(columns), cells))
             doc.append(Text(f"tokens: {self.rule}; FLOPs: 6ND with N = active parameters", DIM))
-        elif not opt:
+        elif data["base"] is None:
             doc.append(Text("give --base to find shapes for this target"))
         return doc
 
     def config_doc(self) -> tuple[list[str], dict[str, Any]]:
-        from paramcalc.errors import SettingError
-
-        candidates = self.data["candidates"]
-        if not candidates:
-            raise SettingError([("format", "yaml needs --base (the YAML extends it)")])
-        best = candidates[0]
-        target = self.data["target"]
+        """The best candidate as a config that `extends:` the base."""
+        s = self.solution
+        if not s.candidates or s.base is None:
+            raise SettingError([("base", "--format yaml needs --base: the YAML extends the base")])
+        best = s.candidates[0]
         doc = {
-            "extends": self.base,
-            "name": f"{self.base} solved for {target['value']:.3g} {target['kind']}",
-            **best["config"],
-            "tokens": best["tokens"],
+            "extends": s.base,
+            "name": f"{s.base} solved for {s.target.value:.3g} {s.target.kind}",
+            **best.config,
+            "tokens": best.tokens,
         }
         comment = (
-            f"paramcalc solve: {best['params']:,} parameters ({best['error']:+.2%} from the target), "
-            f"{best['tokens']:.3g} tokens ({self.data['law']}), {best['flops']:.3g} training FLOPs (6ND)"
+            f"paramcalc solve: {best.params:,} parameters ({best.error:+.2%} from the target), "
+            f"{best.tokens:.3g} tokens ({s.law}), {best.flops:.3g} training FLOPs (6ND)"
         )
         return [comment], doc
 
 
 class SweepResult:
-    """Every combination of the varied fields, one row each, computed as it is written."""
+    """Every combination of the varied fields, one row each, computed as it is written
+    (sweep.prepare has checked every setting first)."""
 
-    def __init__(self, columns: list[str], rows: Iterator[dict[str, Any]], total: int) -> None:
-        self.columns = columns
-        self._rows = rows
-        self.total = total
+    def __init__(self, sweep: Sweep) -> None:
+        self.sweep = sweep
+        self.columns = sweep.columns
+        self.total = sweep.total
         self.skipped = 0  # invalid combinations passed over, counted as the rows are read
 
     def __repr__(self) -> str:
         return f"SweepResult({self.total:,} combinations)"
 
     def records(self) -> Iterator[dict[str, Any]]:
-        return self._rows
+        conditions = self.sweep.conditions
+        for outcome in self.sweep.rows():
+            if outcome.row is None:  # strict sweeps were checked whole by prepare()
+                self.skipped += 1
+            elif all(c.holds(outcome.row) for c in conditions):
+                yield outcome.row
 
     def epilogue(self) -> list[str]:
         """What stderr says once the rows are written."""
@@ -114,15 +124,15 @@ class SweepResult:
         ]
 
     def to_dict(self) -> list[dict[str, Any]]:
-        return list(self._rows)
+        return list(self.records())
 
     def csv_rows(self) -> Iterator[list[object]]:
         yield list(self.columns)
-        for row in self._rows:
+        for row in self.records():
             yield [row[c] for c in self.columns]
 
     def _cells(self) -> Iterator[list[str]]:
-        for row in self._rows:
+        for row in self.records():
             yield [
                 f"{row[c]:.3e}"
                 if c in FLOP_COLUMNS
