@@ -107,7 +107,7 @@ def engine_throughput(seconds: float) -> tuple[float, float, int]:
     """
     import paramcalc
     from paramcalc.engine import analyze
-    from paramcalc.presets import preset_names
+    from paramcalc.catalog import preset_names
 
     configs = []
     for name in preset_names():

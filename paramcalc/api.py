@@ -42,9 +42,9 @@ def load(config: ConfigLike, set: Overrides = (), head: bool = False) -> Config:
     if isinstance(config, Config):
         if not set and not head:
             return config
-        config = config.to_dict()
+        config = {k: v for k, v in config.to_dict().items() if v is not None}
     if isinstance(config, Mapping):
-        fields = dict(config)
+        fields = {k: v for k, v in config.items() if not (k in ("source", "extends", "tokens") and v is None)}
         if set:
             from paramcalc.loading import parse_overrides
 
@@ -169,7 +169,7 @@ def presets() -> PresetsResult:
     """The bundled presets with their totals and sources (``paramcalc presets``)."""
     from paramcalc.engine import analyze as engine_analyze
     from paramcalc.loading import load as load_spec
-    from paramcalc.presets import preset_names
+    from paramcalc.catalog import preset_names
     from paramcalc.results.lists import PresetsResult
 
     rows = []
@@ -199,7 +199,7 @@ def gpus() -> GpusResult:
 def schema() -> SchemaResult:
     """The JSON Schema of the YAML config (``paramcalc schema``)."""
     from paramcalc.results.lists import SchemaResult
-    from paramcalc.schema import config_schema
+    from paramcalc.schemas import config_schema
 
     return SchemaResult(config_schema())
 
@@ -387,7 +387,7 @@ def sweep(
     computed as they are read."""
     from paramcalc.loading import load_fields
     from paramcalc.results.design import SweepResult
-    from paramcalc.sweep import prepare
+    from paramcalc.sweeps import prepare
 
     fields, source, _ = load_fields(base)
     return SweepResult(prepare(fields, source.label, vary, where, tokens, strict))

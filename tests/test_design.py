@@ -23,7 +23,7 @@ from paramcalc.engine.hardware import GPUS
 from paramcalc.engine.training import TrainSettings, check, estimate
 from paramcalc.errors import ConfigError, SettingError
 from paramcalc.loading import load_fields
-from paramcalc.sweep import prepare
+from paramcalc.sweeps import prepare
 
 # Hoffmann et al. 2022, Table 3 (Approach 1): parameters, tokens, FLOPs of compute-optimal models.
 CHINCHILLA_TABLE_3 = [

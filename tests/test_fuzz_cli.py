@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 from paramcalc.cli import app
 from paramcalc.fields import FIELDS
-from paramcalc.presets import preset_names, presets_dir
+from paramcalc.catalog import preset_names, presets_dir
 from tests._profiles import fuzz_settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf"

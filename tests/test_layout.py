@@ -18,7 +18,7 @@ from paramcalc.engine.layout import DIMENSIONS, dimension, layout, switches
 from paramcalc.engine.params import Counts, components, count, source
 from paramcalc.errors import ConfigError
 from paramcalc.fields import MAX_LAYER_SIZES
-from paramcalc.presets import preset_names
+from paramcalc.catalog import preset_names
 
 FIXTURES = sorted(
     str(p) for p in (Path(__file__).parent / "fixtures" / "hf").rglob("*.json") if p.name != "expected.json"

@@ -13,7 +13,7 @@ import pytest
 from paramcalc import loading
 from paramcalc.errors import ConfigError, LoadError
 from paramcalc.loading import MAX_BYTES, load, open_config, split_spec
-from paramcalc.presets import INDEX, build_index, preset_names, presets_dir
+from paramcalc.catalog import INDEX, build_index, preset_names, presets_dir
 
 REQUIRED_PRESETS = {
     "gpt3-small",
@@ -141,13 +141,13 @@ def test_preset_index_is_fresh() -> None:
     import json
 
     stored = json.loads((presets_dir() / INDEX).read_text())
-    assert stored == build_index(), "configs/index.json is stale: run python -m paramcalc.presets"
+    assert stored == build_index(), "configs/index.json is stale: run python -m paramcalc.catalog"
 
 
 def test_stale_index_entry_falls_back_to_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
-    import paramcalc.presets as presets
+    import paramcalc.catalog as presets
 
     (tmp_path / "tiny.yaml").write_text("layers: 2\nd_model: 8\nheads: 2\nvocab: 10\ncontext: 4\n")
     (tmp_path / INDEX).write_text(json.dumps({"tiny.yaml": {"crc32": 1, "fields": {"layers": 99}}}))

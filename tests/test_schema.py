@@ -9,12 +9,12 @@ from jsonschema import Draft202012Validator
 
 from paramcalc import _yaml
 from paramcalc.fields import FIELDS
-from paramcalc.presets import preset_names, presets_dir
+from paramcalc.catalog import preset_names, presets_dir
 
 
 @pytest.fixture(scope="module")
 def validator(request: pytest.FixtureRequest) -> Draft202012Validator:
-    from paramcalc.schema import config_schema
+    from paramcalc.schemas import config_schema
 
     schema = config_schema()
     Draft202012Validator.check_schema(schema)

@@ -10,7 +10,7 @@ from paramcalc.view import DIM, Column, Document, Table, Text
 
 if TYPE_CHECKING:
     from paramcalc.design import Solution
-    from paramcalc.sweep import Sweep
+    from paramcalc.sweeps import Sweep
 
 FLOP_COLUMNS = ("forward_flops_per_token", "six_nd")
 

@@ -5,7 +5,7 @@ Parsing YAML means importing PyYAML, which costs more start-up time than everyth
 file name with the CRC-32 of the YAML it came from: a preset whose file still matches is read
 from the index, and any other (edited, added) falls back to the YAML itself. A stale index can
 cost speed, never a wrong number; tests/test_loading.py checks that it is fresh, and
-`python -m paramcalc.presets` rewrites it.
+`python -m paramcalc.catalog` rewrites it.
 """
 
 from __future__ import annotations
