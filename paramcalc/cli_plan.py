@@ -6,7 +6,6 @@ Registered on the app of cli.py; kept apart so each file stays readable.
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from typing import Annotated, Any
 
 import typer
@@ -23,6 +22,8 @@ from paramcalc.cli import (
     handle_errors,
     tokens_option,
 )
+from paramcalc.engine.inference import Dtype, MlaCache
+from paramcalc.engine.training import Finetune, LoraTargets, Optimizer, Precision, Recompute
 
 ConfigArg = Annotated[
     str,
@@ -32,88 +33,26 @@ ConfigArg = Annotated[
 ]
 
 
-class Precision(str, Enum):
-    bf16_mixed = "bf16-mixed"
-    fp16_mixed = "fp16-mixed"
-    fp32 = "fp32"
-    fp8_mixed = "fp8-mixed"
-
-
-class Optimizer(str, Enum):
-    adamw = "adamw"
-    adamw_8bit = "adamw-8bit"
-    sgd_momentum = "sgd-momentum"
-    adafactor = "adafactor"
-
-
-class Recompute(str, Enum):
-    none = "none"
-    selective = "selective"
-    full = "full"
-
-
-class Finetune(str, Enum):
-    full = "full"
-    lora = "lora"
-
-
-class LoraTargets(str, Enum):
-    attention = "attention"
-    all = "all"
-
-
-class Dtype(str, Enum):
-    bf16 = "bf16"
-    fp16 = "fp16"
-    fp8 = "fp8"
-    int8 = "int8"
-    int4 = "int4"
-
-
-class MlaCache(str, Enum):
-    latent = "latent"
-    full = "full"
-
-
 ZERO_NAMES = {"0": 0, "1": 1, "2": 2, "3": 3, "no-shard": 0, "os": 1, "shard-grad-op": 2, "full-shard": 3, "fsdp": 3}
 
-GpuOption = Annotated[str, typer.Option("--gpu", help="GPU preset (see 'paramcalc gpus').")]
+GpuOption = Annotated[
+    str | None,
+    typer.Option("--gpu", help="GPU preset (see 'paramcalc gpus'). Default: h100-sxm.", show_default=False),
+]
 GpusOption = Annotated[int, typer.Option("--gpus", help="Number of GPUs.", min=1)]
 GpuMemory = Annotated[
     str | None, typer.Option("--gpu-memory", help="Custom GPU memory: 48GB, 80GiB.", show_default=False)
 ]
 GpuFlops = Annotated[
-    str | None, typer.Option("--gpu-flops", help="Custom dense peak FLOP/s: 150e12.", show_default=False)
+    str | None, typer.Option("--gpu-flops", help="Custom dense peak FLOP/s: 150e12, 150TFLOPS.", show_default=False)
 ]
 GpuBandwidth = Annotated[
-    str | None, typer.Option("--gpu-bandwidth", help="Custom memory bandwidth: 1e12, 3.35TB/s.", show_default=False)
+    str | None, typer.Option("--gpu-bandwidth", help="Custom memory bandwidth: 3.35TB/s, 936GB/s.", show_default=False)
 ]
 Reserve = Annotated[
     float, typer.Option("--reserve", help="Fraction of GPU memory kept free (framework, fragmentation).")
 ]
 Explain = Annotated[bool, typer.Option("--explain", help="Show where each figure comes from.")]
-
-
-def _gpu(name: str, memory: str | None, flops: str | None, bandwidth: str | None) -> Any:
-    import difflib
-
-    from paramcalc.engine.hardware import GPUS, custom
-    from paramcalc.units import parse_bytes, parse_positive
-
-    key = name.lower()
-    if key not in GPUS:
-        close = difflib.get_close_matches(key, list(GPUS), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else f"; one of: {', '.join(GPUS)}"
-        raise typer.BadParameter(f"unknown GPU '{name}'{hint}", param_hint="--gpu")
-    try:
-        return custom(
-            GPUS[key],
-            parse_bytes(memory) if memory else None,
-            parse_positive(flops) if flops else None,
-            parse_bytes(bandwidth) if bandwidth else None,
-        )
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
 
 
 def _load(config: str, set_: list[str] | None) -> Any:
@@ -155,7 +94,7 @@ def _output(fmt: Format, title: str, rows: Any, data: dict[str, Any], explain: b
 def train(
     config: ConfigArg,
     gpus: GpusOption = 1,
-    gpu: GpuOption = "h100-sxm",
+    gpu: GpuOption = None,
     micro_batch: Annotated[int, typer.Option("--micro-batch", help="Sequences per GPU per step.", min=1)] = 1,
     seq: Annotated[
         int | None,
@@ -181,10 +120,18 @@ def train(
     finetune: Annotated[
         Finetune, typer.Option("--finetune", help="full, or lora (adapters only train).")
     ] = Finetune.full,
-    lora_rank: Annotated[int, typer.Option("--lora-rank", help="LoRA rank r.")] = 16,
+    lora_rank: Annotated[
+        int | None,
+        typer.Option("--lora-rank", help="LoRA rank r (with --finetune lora). Default: 16.", show_default=False),
+    ] = None,
     lora_targets: Annotated[
-        LoraTargets, typer.Option("--lora-targets", help="LoRA on attention projections, or all linear layers.")
-    ] = LoraTargets.attention,
+        LoraTargets | None,
+        typer.Option(
+            "--lora-targets",
+            help="LoRA on attention projections, or all linear layers (with --finetune lora). Default: attention.",
+            show_default=False,
+        ),
+    ] = None,
     reserve: Reserve = 0.1,
     gpu_memory: GpuMemory = None,
     gpu_flops: GpuFlops = None,
@@ -203,6 +150,7 @@ def train(
     stores no attention scores). Time: training FLOPs (3 x forward per token, + recomputation) /
     (GPUs x dense peak x MFU). --explain names the source of every figure.
     """
+    from paramcalc.engine.hardware import resolve_gpu
     from paramcalc.engine.training import TrainSettings, estimate, to_dict
     from paramcalc.render.plan import train_rows
 
@@ -213,23 +161,23 @@ def train(
         )
     report = _load(config, set_)
     settings = TrainSettings(
-        gpu=_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
+        gpu=resolve_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
         gpus=gpus,
         micro_batch=micro_batch,
         seq=seq,
-        precision=precision.value,
-        optimizer=optimizer.value,
+        precision=precision,
+        optimizer=optimizer,
         zero=stage,
         tp=tp,
         pp=pp,
         sp=sp,
-        recompute=recompute.value,
+        recompute=recompute,
         flash_attention=flash_attention,
         tokens=tokens_option(tokens),
         mfu=mfu,
-        finetune=finetune.value,
+        finetune=finetune,
         lora_rank=lora_rank,
-        lora_targets=lora_targets.value,
+        lora_targets=lora_targets,
         reserve=reserve,
     )
     result = estimate(report, settings)
@@ -261,7 +209,7 @@ def infer(
         MlaCache,
         typer.Option("--mla-cache", help="MLA models: cache the compressed latent, or the full keys and values."),
     ] = MlaCache.latent,
-    gpu: GpuOption = "h100-sxm",
+    gpu: GpuOption = None,
     gpus: GpusOption = 1,
     reserve: Reserve = 0.1,
     gpu_memory: GpuMemory = None,
@@ -279,18 +227,18 @@ def infer(
     cache their latent). Also the longest context and the largest batch that fit, and an upper
     bound on decode tokens/s from memory bandwidth: bytes read per step / bandwidth.
     """
-    from paramcalc.engine.inference import InferSettings, estimate, to_dict
+    from paramcalc.engine.inference import InferSettings, estimate, resolve_gpu, to_dict
     from paramcalc.render.plan import infer_rows
 
     report = _load(config, set_)
     settings = InferSettings(
-        gpu=_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
+        gpu=resolve_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
         gpus=gpus,
         batch=batch,
         context=context,
-        dtype=dtype.value,
-        kv_dtype=kv_dtype.value if kv_dtype else None,
-        mla_cache=mla_cache.value,
+        dtype=dtype,
+        kv_dtype=kv_dtype,
+        mla_cache=mla_cache,
         reserve=reserve,
     )
     result = estimate(report, settings)
@@ -302,19 +250,19 @@ def infer(
 @handle_errors
 def gpus(json_: JsonFlag = False, debug: Debug = False) -> None:
     """List the GPU presets: memory, dense BF16 and FP8 peak, bandwidth, and their datasheets."""
-    from paramcalc.engine.hardware import GPUS
+    from paramcalc.engine.hardware import presets
     from paramcalc.render._format import size
 
     if json_:
         import json
 
-        emit(json.dumps([g.to_dict() for g in GPUS.values()], indent=2) + "\n")
+        emit(json.dumps([g.to_dict() for g in presets().values()], indent=2) + "\n")
         return
     lines = [f"{'gpu':10}  {'memory':>7}  {'bf16 TFLOP/s':>12}  {'fp8 TFLOP/s':>11}  {'bandwidth':>10}  source"]
-    for g in GPUS.values():
+    for g in presets().values():
         fp8 = f"{g.fp8_flops / 1e12:,.0f}" if g.fp8_flops else "-"
         lines.append(
-            f"{g.name:10}  {size(g.memory):>7}  {g.bf16_flops / 1e12:12,.0f}  {fp8:>11}  "
-            f"{size(int(g.bandwidth)) + '/s':>10}  {g.source}"
+            f"{g.name:10}  {size(g.memory):>7}  {(g.bf16_flops or 0) / 1e12:12,.0f}  {fp8:>11}  "
+            f"{size(int(g.bandwidth or 0)) + '/s':>10}  {g.source}"
         )
     emit("\n".join(lines) + "\n")
