@@ -167,9 +167,9 @@ def convert(config: str, *, set: Overrides = (), head: bool = False) -> ConvertR
 
 def presets() -> PresetsResult:
     """The bundled presets with their totals and sources (``paramcalc presets``)."""
+    from paramcalc.catalog import preset_names
     from paramcalc.engine import analyze as engine_analyze
     from paramcalc.loading import load as load_spec
-    from paramcalc.catalog import preset_names
     from paramcalc.results.lists import PresetsResult
 
     rows = []
@@ -190,10 +190,10 @@ def presets() -> PresetsResult:
 
 def gpus() -> GpusResult:
     """The GPU presets and their datasheet figures (``paramcalc gpus``)."""
-    from paramcalc.engine.hardware import GPUS
+    from paramcalc.engine.hardware import presets as gpu_presets
     from paramcalc.results.lists import GpusResult
 
-    return GpusResult(list(GPUS.values()))
+    return GpusResult(list(gpu_presets().values()))
 
 
 def schema() -> SchemaResult:
@@ -202,32 +202,6 @@ def schema() -> SchemaResult:
     from paramcalc.schemas import config_schema
 
     return SchemaResult(config_schema())
-
-
-def _gpu(name: str | None, memory: str | None, flops: str | None, bandwidth: str | None) -> Any:
-    from paramcalc.engine.hardware import GPUS, custom
-    from paramcalc.errors import suggest
-    from paramcalc.units import parse_bytes, parse_positive
-
-    key = (name or "h100-sxm").lower()
-    if key not in GPUS:
-        hint = suggest(key, GPUS) or f"; one of: {', '.join(GPUS)}"
-        raise SettingError([("gpu", f"unknown GPU '{name}'{hint}")])
-    problems, figures = [], []
-    for setting, text, parse in (
-        ("gpu_memory", memory, parse_bytes),
-        ("gpu_flops", flops, parse_positive),
-        ("gpu_bandwidth", bandwidth, parse_bytes),
-    ):
-        try:
-            figures.append(parse(text) if text else None)
-        except ValueError as exc:
-            problems.append((setting, str(exc)))
-            figures.append(None)
-    if problems:
-        raise SettingError(problems)
-    memory_b, flops_s, bandwidth_b = figures
-    return custom(GPUS[key], memory_b and int(memory_b), flops_s, bandwidth_b)
 
 
 ZERO_NAMES = {"0": 0, "1": 1, "2": 2, "3": 3, "no-shard": 0, "os": 1, "shard-grad-op": 2, "full-shard": 3, "fsdp": 3}
@@ -262,34 +236,40 @@ def train(
 ) -> TrainResult:
     """Per-GPU training memory, whether it fits, the largest micro-batch, and the time (``paramcalc train``)."""
     from paramcalc.engine import analyze as engine_analyze
-    from paramcalc.engine.training import TrainSettings, estimate
+    from paramcalc.engine.hardware import resolve_gpu
+    from paramcalc.engine.training import (
+        Finetune,
+        LoraTargets,
+        Optimizer,
+        Precision,
+        Recompute,
+        TrainSettings,
+        estimate,
+    )
     from paramcalc.results.plan import TrainResult
 
     stage = ZERO_NAMES.get(str(zero).lower())
     if stage is None:
         raise SettingError([("zero", f"'{zero}' is not 0, 1, 2, 3, no-shard, shard-grad-op or full-shard")])
-    if finetune != "lora" and (lora_rank is not None or lora_targets is not None):
-        given = "lora_rank" if lora_rank is not None else "lora_targets"
-        raise SettingError([(given, "applies only to LoRA fine-tuning (--finetune lora)")])
     report = engine_analyze(load(config, set))
     settings = TrainSettings(
-        gpu=_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
+        gpu=resolve_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
         gpus=gpus,
         micro_batch=micro_batch,
         seq=seq,
-        precision=str(precision),
-        optimizer=str(optimizer),
+        precision=Precision(precision),
+        optimizer=Optimizer(optimizer),
         zero=stage,
         tp=tp,
         pp=pp,
         sp=sp,
-        recompute=str(recompute),
+        recompute=Recompute(recompute),
         flash_attention=flash_attention,
         tokens=tokens_value(tokens),
         mfu=mfu,
-        finetune=str(finetune),
-        lora_rank=16 if lora_rank is None else lora_rank,
-        lora_targets=str(lora_targets or "attention"),
+        finetune=Finetune(finetune),
+        lora_rank=lora_rank,
+        lora_targets=None if lora_targets is None else LoraTargets(lora_targets),
         reserve=reserve,
     )
     return TrainResult(report.config.name, estimate(report, settings), explain=explain)
@@ -314,18 +294,18 @@ def infer(
 ) -> InferResult:
     """Serving memory, whether it fits, the longest context and largest batch, decode speed (``paramcalc infer``)."""
     from paramcalc.engine import analyze as engine_analyze
-    from paramcalc.engine.inference import InferSettings, estimate
+    from paramcalc.engine.inference import Dtype, InferSettings, MlaCache, estimate, resolve_gpu
     from paramcalc.results.plan import InferResult
 
     report = engine_analyze(load(config, set))
     settings = InferSettings(
-        gpu=_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
+        gpu=resolve_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
         gpus=gpus,
         batch=batch,
         context=context,
-        dtype=str(dtype),
-        kv_dtype=str(kv_dtype) if kv_dtype else None,
-        mla_cache=str(mla_cache),
+        dtype=Dtype(dtype),
+        kv_dtype=Dtype(kv_dtype) if kv_dtype else None,
+        mla_cache=MlaCache(mla_cache),
         reserve=reserve,
     )
     return InferResult(report.config.name, estimate(report, settings), explain=explain)

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from paramcalc.catalog import closest_preset, indexed_fields, preset_path
 from paramcalc.config import Config, parse_config
 from paramcalc.errors import ConfigError, LoadError, Problem, UsageError, show
-from paramcalc.catalog import closest_preset, indexed_fields, preset_path
 
 _BRACKETS = re.compile(r"[\[\]{}]")
 MAX_BYTES = 4 * 1024 * 1024  # real configs are a few kB; refuse anything silly before parsing

@@ -18,8 +18,9 @@ from typing import NamedTuple
 LEFT = "left"
 RIGHT = "right"
 
-BOLD = "bold"
+BOLD = "bold"  # a row that sums the others (count's total): bold everywhere
 DIM = "dim"
+STRONG = "strong"  # a row to catch the eye on a terminal (train's "fits"); plain in Markdown
 HEADING = "heading"  # the title of a whole document: bold on a terminal, a heading in Markdown
 ITEM = "item"  # a line of a list: indented on a terminal, a bullet in Markdown
 

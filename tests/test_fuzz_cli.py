@@ -23,9 +23,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from paramcalc.catalog import preset_names, presets_dir
 from paramcalc.cli import app
 from paramcalc.fields import FIELDS
-from paramcalc.catalog import preset_names, presets_dir
 from tests._profiles import fuzz_settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf"

@@ -12,13 +12,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import paramcalc
+from paramcalc.catalog import preset_names
 from paramcalc.config import ACTIVATIONS, NORMS, POSITIONS, QK_NORMS, Config, parse_config
 from paramcalc.engine import analyze
 from paramcalc.engine.layout import DIMENSIONS, dimension, layout, switches
 from paramcalc.engine.params import Counts, components, count, source
 from paramcalc.errors import ConfigError
 from paramcalc.fields import MAX_LAYER_SIZES
-from paramcalc.catalog import preset_names
 
 FIXTURES = sorted(
     str(p) for p in (Path(__file__).parent / "fixtures" / "hf").rglob("*.json") if p.name != "expected.json"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from paramcalc import loading
+from paramcalc.catalog import INDEX, build_index, preset_names, presets_dir
 from paramcalc.errors import ConfigError, LoadError
 from paramcalc.loading import MAX_BYTES, load, open_config, split_spec
-from paramcalc.catalog import INDEX, build_index, preset_names, presets_dir
 
 REQUIRED_PRESETS = {
     "gpt3-small",

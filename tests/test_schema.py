@@ -8,8 +8,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from paramcalc import _yaml
-from paramcalc.fields import FIELDS
 from paramcalc.catalog import preset_names, presets_dir
+from paramcalc.fields import FIELDS
 
 
 @pytest.fixture(scope="module")

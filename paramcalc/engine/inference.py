@@ -14,6 +14,8 @@
 - Decode bound: each generated token reads the weights used per step and the whole KV cache
   once, so tokens/s <= batch x (GPUs x bandwidth) / (weight bytes read + KV cache bytes). For a
   mixture of experts, a step reads min(experts, batch x experts_per_token) experts per layer.
+  A custom device without a bandwidth has no bound (None, and a warning that says so).
+- FLOP/s are not used: decode is bound by memory bandwidth, so infer refuses gpu_flops.
 """
 
 from __future__ import annotations
@@ -22,14 +24,28 @@ import enum
 from typing import NamedTuple
 
 from paramcalc.config import Config
-from paramcalc.engine.hardware import Gpu
+from paramcalc.engine import hardware
+from paramcalc.engine.hardware import Gpu, amount, gpu_problems, usable_bytes
 from paramcalc.engine.memory import weight_bytes
-from paramcalc.errors import UsageError
-from paramcalc.fields import ACTIVATIONS, ENCODER, ENCODER_DECODER, MLP
+from paramcalc.engine.training import MAX_BATCH, MAX_GPUS, MAX_RESERVE, MAX_SEQ, context_problem
+from paramcalc.errors import SettingError
 from paramcalc.report import Report
 
 DTYPE_BITS = {"bf16": 16, "fp16": 16, "fp8": 8, "int8": 8, "int4": 4}
-MLA_CACHE = ("latent", "full")
+NO_FLOPS = "infer does not use FLOP/s (decode is bound by memory bandwidth): leave gpu_flops out"
+
+
+class Dtype(enum.StrEnum):
+    bf16 = "bf16"
+    fp16 = "fp16"
+    fp8 = "fp8"
+    int8 = "int8"
+    int4 = "int4"
+
+
+class MlaCache(enum.StrEnum):
+    latent = "latent"
+    full = "full"
 
 
 class InferSettings(NamedTuple):
@@ -37,9 +53,9 @@ class InferSettings(NamedTuple):
     gpus: int = 1
     batch: int = 1
     context: int | None = None
-    dtype: str = "bf16"
-    kv_dtype: str | None = None
-    mla_cache: str = "latent"
+    dtype: Dtype = Dtype.bf16
+    kv_dtype: Dtype | None = None
+    mla_cache: MlaCache = MlaCache.latent
     reserve: float = 0.1
 
 
@@ -54,7 +70,8 @@ class InferEstimate(NamedTuple):
     usable: int
     max_context: int
     max_batch: int
-    decode_tokens_per_s_bound: float
+    decode_tokens_per_s_bound: float | None  # None: the device's bandwidth is unknown
+    warnings: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
@@ -74,7 +91,7 @@ def kv_bytes_per_token(config: Config, bits: int, mla_cache: str = "latent") -> 
             width = config.layers * config.heads * (config.qk_head_dim + config.v_head_dim)
         return weight_bytes(width, bits)
     per_layer = 2 * config.kv_heads * config.head_dim  # K and V
-    if config.architecture == ENCODER_DECODER:
+    if config.is_encoder_decoder:
         width = 2 * config.decoder_layers * per_layer  # self-attention + cross-attention caches
     else:
         width = config.layers * per_layer
@@ -83,9 +100,10 @@ def kv_bytes_per_token(config: Config, bits: int, mla_cache: str = "latent") -> 
 
 def activation_bytes_per_token(config: Config) -> int:
     """16-bit working set per token of prefill: the residual stream + the widest inner tensor."""
-    gated = ACTIVATIONS[config.activation] == 3
     inner = config.expert_d_ff * config.experts_per_token if config.is_moe else config.d_ff
-    widest = max(inner * (2 if gated else 1), config.heads * config.qk_head_dim + 2 * config.kv_heads * config.head_dim)
+    widest = max(
+        inner * (2 if config.is_gated else 1), config.heads * config.qk_head_dim + 2 * config.kv_heads * config.head_dim
+    )
     return 2 * (config.d_model + widest)
 
 
@@ -101,30 +119,57 @@ def weight_bytes_per_step(report: Report, bits: int, batch: int) -> int:
     return weight_bytes(read, bits)
 
 
-def check(settings: InferSettings, config: Config) -> None:
-    s = settings
-    problems = []
-    if config.architecture in (ENCODER, MLP):
-        problems.append(
-            f"infer is for models that generate tokens; an {config.architecture} does not "
-            "(count gives its weights' memory)"
-        )
-    if s.gpus < 1 or s.batch < 1:
-        problems.append("--gpus and --batch must be at least 1")
-    if s.context is not None and s.context < 1:
-        problems.append("--context must be at least 1")
-    if not 0 <= s.reserve < 1:
-        problems.append(f"--reserve must be in [0, 1), not {s.reserve}")
+def resolve_gpu(name: str | None, memory: str | None, flops: str | None, bandwidth: str | None) -> Gpu:
+    """hardware.resolve_gpu for infer, which refuses gpu_flops (every problem at once)."""
+    problems = [("gpu_flops", NO_FLOPS)] if flops is not None else []
+    try:
+        gpu = hardware.resolve_gpu(name, memory, None, bandwidth)
+    except SettingError as exc:
+        problems = exc.problems + problems
     if problems:
-        raise UsageError("; ".join(problems))
+        raise SettingError(problems)
+    return gpu
+
+
+def check(settings: InferSettings, config: Config) -> list[str]:
+    """Every problem at once (a SettingError naming the settings); the warnings of a run that can."""
+    s = settings
+    if not config.generates:
+        raise SettingError(
+            [
+                (
+                    "config",
+                    f"infer is for models that generate tokens; an {config.architecture} does not "
+                    "(count gives its weights' memory)",
+                )
+            ]
+        )
+    problems = gpu_problems(s.gpu)
+    for setting, value, high in (("gpus", s.gpus, MAX_GPUS), ("batch", s.batch, MAX_BATCH)):
+        if not 1 <= value <= high:
+            problems.append((setting, f"{amount(value)} is out of range: 1 to {high:,}"))
+    warnings: list[str] = []
+    if s.context is not None:
+        if not 1 <= s.context <= MAX_SEQ:
+            problems.append(("context", f"{amount(s.context)} is out of range: 1 to {MAX_SEQ:,}"))
+        else:
+            errors, warnings = context_problem(config, s.context, "context")
+            problems += errors
+    if not 0 <= s.reserve <= MAX_RESERVE:
+        problems.append(("reserve", f"must be from 0 to {MAX_RESERVE:g}, not {s.reserve:g}"))
+    if problems:
+        raise SettingError(problems)
+    if s.gpu.bandwidth is None:
+        warnings.append(f"the decode bound needs gpu_bandwidth: the bandwidth of a {s.gpu.label} is not known")
+    return warnings
 
 
 def estimate(report: Report, settings: InferSettings) -> InferEstimate:
     config = report.config
-    check(settings, config)
+    warnings = check(settings, config)
     s = settings
     context = s.context or config.context
-    kv_dtype = s.kv_dtype or (s.dtype if s.dtype in ("bf16", "fp16", "fp8") else "bf16")
+    kv_dtype = s.kv_dtype or (s.dtype if s.dtype in (Dtype.bf16, Dtype.fp16, Dtype.fp8) else Dtype.bf16)
     bits = DTYPE_BITS[s.dtype]
     weights = weight_bytes(report.total, bits)
     per_token_kv = kv_bytes_per_token(config, DTYPE_BITS[kv_dtype], s.mla_cache)
@@ -132,12 +177,12 @@ def estimate(report: Report, settings: InferSettings) -> InferEstimate:
     logits = 4 * config.vocab
     kv_cache = per_token_kv * context * s.batch
     activations = per_token_act * context * s.batch + logits * s.batch
-    usable = int(s.gpus * s.gpu.memory * (1 - s.reserve))
+    usable = usable_bytes(s.gpus * s.gpu.memory, s.reserve)
     room = usable - weights
     max_context = max(0, (room - logits * s.batch) // (s.batch * (per_token_kv + per_token_act)))
     max_batch = max(0, room // (context * (per_token_kv + per_token_act) + logits))
     step = weight_bytes_per_step(report, bits, s.batch) + kv_cache
-    bound = s.batch * s.gpus * s.gpu.bandwidth / step
+    bound = None if s.gpu.bandwidth is None else s.batch * s.gpus * s.gpu.bandwidth / step
     return InferEstimate(
         settings=s,
         context=context,
@@ -150,6 +195,7 @@ def estimate(report: Report, settings: InferSettings) -> InferEstimate:
         max_context=max_context,
         max_batch=max_batch,
         decode_tokens_per_s_bound=bound,
+        warnings=tuple(warnings),
     )
 
 
@@ -174,17 +220,5 @@ def to_dict(e: InferEstimate) -> dict[str, object]:
             "mla_cache": s.mla_cache,
             "reserve": s.reserve,
         },
+        "warnings": list(e.warnings),
     }
-
-
-class Dtype(enum.StrEnum):
-    bf16 = "bf16"
-    fp16 = "fp16"
-    fp8 = "fp8"
-    int8 = "int8"
-    int4 = "int4"
-
-
-class MlaCache(enum.StrEnum):
-    latent = "latent"
-    full = "full"

@@ -15,7 +15,10 @@ Sources, stated next to each formula:
   out term by term so that other shapes (GQA, gated and mixture-of-experts MLPs) are counted
   with the same rules; for a GPT block they reduce to the paper's coefficients exactly. The
   output layer adds 4sbh/t (1 + v/h) (Section 4.3). With 1F1B pipelining the first stage holds
-  p micro-batches of its L/p layers: L layers' worth (Section 4.2.3).
+  p micro-batches of its L/p layers: L layers' worth (Section 4.2.3). Layers that p does not
+  divide are split as evenly as possible, the fuller stages first (61 on 16: 13 stages of 4, 3
+  of 3); the fullest stage sets the memory: its share of the model states, and p micro-batches
+  of its layers. Bytes are exact integers (activations per sequence rounded up).
 - Time: FLOPs executed / (GPUs x dense peak x MFU), where FLOPs executed = tokens x (3 x forward
   per token, + 1 forward with full recomputation, + the attention products with selective
   recomputation) (Narayanan et al. 2021: 8TP/(nX) with full recomputation, 6TP/(nX) without).
@@ -25,28 +28,74 @@ Sources, stated next to each formula:
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from paramcalc.config import Config
 from paramcalc.engine.flops import attention_products_per_token, tied_head, training_tokens
-from paramcalc.engine.hardware import Gpu
+from paramcalc.engine.hardware import Gpu, amount, gpu_problems, usable_bytes
 from paramcalc.engine.layout import BIAS
 from paramcalc.engine.params import Component, count
-from paramcalc.errors import UsageError
-from paramcalc.fields import ACTIVATIONS, ENCODER_DECODER, MLP
+from paramcalc.errors import SettingError
+from paramcalc.fields import FIELDS
 from paramcalc.report import Report
 
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+
+class Precision(enum.StrEnum):
+    bf16_mixed = "bf16-mixed"
+    fp16_mixed = "fp16-mixed"
+    fp32 = "fp32"
+    fp8_mixed = "fp8-mixed"
+
+
+class Optimizer(enum.StrEnum):
+    adamw = "adamw"
+    adamw_8bit = "adamw-8bit"
+    sgd_momentum = "sgd-momentum"
+    adafactor = "adafactor"
+
+
+class Recompute(enum.StrEnum):
+    none = "none"
+    selective = "selective"
+    full = "full"
+
+
+class Finetune(enum.StrEnum):
+    full = "full"
+    lora = "lora"
+
+
+class LoraTargets(enum.StrEnum):
+    attention = "attention"
+    all = "all"
+
+
 # bytes per parameter: (16-bit or fp32 weights, gradients, fp32 master copy kept by the optimizer)
-PRECISIONS = {"bf16-mixed": (2, 2, 4), "fp16-mixed": (2, 2, 4), "fp8-mixed": (2, 2, 4), "fp32": (4, 4, 0)}
-# optimizer state bytes per trainable parameter, beside the master copy
-OPTIMIZERS = {"adamw": 8, "adamw-8bit": 2, "sgd-momentum": 4, "adafactor": None}
-RECOMPUTE = ("none", "selective", "full")
-FINETUNE = ("full", "lora")
-LORA_TARGETS = {
-    "attention": ("q", "k", "v", "o", "q_a", "q_b", "kv_a", "kv_b"),
-    "all": ("q", "k", "v", "o", "q_a", "q_b", "kv_a", "kv_b", "up", "gate", "down"),
+PRECISIONS = {
+    Precision.bf16_mixed: (2, 2, 4),
+    Precision.fp16_mixed: (2, 2, 4),
+    Precision.fp8_mixed: (2, 2, 4),
+    Precision.fp32: (4, 4, 0),
 }
+# optimizer state bytes per trainable parameter, beside the master copy
+OPTIMIZERS = {Optimizer.adamw: 8, Optimizer.adamw_8bit: 2, Optimizer.sgd_momentum: 4, Optimizer.adafactor: None}
+LORA_TARGETS = {
+    LoraTargets.attention: ("q", "k", "v", "o", "q_a", "q_b", "kv_a", "kv_b"),
+    LoraTargets.all: ("q", "k", "v", "o", "q_a", "q_b", "kv_a", "kv_b", "up", "gate", "down"),
+}
+LORA_DEFAULTS = (16, LoraTargets.attention)  # rank and targets when finetune is lora
 SECONDS_PER_DAY = 86_400
+# Bounds on the settings, so that every figure stays finite (stated in the README):
+MAX_GPUS = 10**6  # gpus, tp, pp
+MAX_BATCH = 10**12  # micro_batch (and infer's batch): bytes are ints, only FLOP/s figures are floats
+MAX_SEQ = 10**8  # tokens per sequence
+MAX_LORA_RANK = 10**6
+MFU_RANGE = (0.001, 1.0)
+MAX_RESERVE = 0.99
+LEARNED = "learned"
 
 
 class TrainSettings(NamedTuple):
@@ -54,19 +103,19 @@ class TrainSettings(NamedTuple):
     gpus: int = 1
     micro_batch: int = 1
     seq: int | None = None
-    precision: str = "bf16-mixed"
-    optimizer: str = "adamw"
+    precision: Precision = Precision.bf16_mixed
+    optimizer: Optimizer = Optimizer.adamw
     zero: int = 0
     tp: int = 1
     pp: int = 1
     sp: bool = False
-    recompute: str = "none"
+    recompute: Recompute = Recompute.none
     flash_attention: bool = True
     tokens: int | None = None
     mfu: float = 0.4
-    finetune: str = "full"
-    lora_rank: int = 16
-    lora_targets: str = "attention"
+    finetune: Finetune = Finetune.full
+    lora_rank: int | None = None  # 16 when finetune is lora; refused without it
+    lora_targets: LoraTargets | None = None  # attention when finetune is lora; refused without it
     reserve: float = 0.1
 
 
@@ -74,6 +123,7 @@ class TrainEstimate(NamedTuple):
     settings: TrainSettings
     seq: int
     data_parallel: int
+    layers_per_stage: tuple[int, ...]  # pipeline stages, the fullest first
     params: int
     trainable: int
     weights: int
@@ -87,8 +137,9 @@ class TrainEstimate(NamedTuple):
     training_flops: float
     tokens: int
     tokens_source: str
-    peak_flops: float
-    seconds: float
+    peak_flops: float | None  # None: the device's FLOP/s are unknown (a custom GPU without gpu_flops)
+    seconds: float | None
+    warnings: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
@@ -99,64 +150,125 @@ class TrainEstimate(NamedTuple):
         return self.total <= self.usable
 
     @property
-    def days(self) -> float:
-        return self.seconds / SECONDS_PER_DAY
+    def days(self) -> float | None:
+        return None if self.seconds is None else self.seconds / SECONDS_PER_DAY
 
     @property
-    def gpu_hours(self) -> float:
-        return self.seconds / 3600 * self.settings.gpus
+    def gpu_hours(self) -> float | None:
+        return None if self.seconds is None else self.seconds / 3600 * self.settings.gpus
+
+    @property
+    def lora_rank(self) -> int | None:
+        return (self.settings.lora_rank or LORA_DEFAULTS[0]) if self.settings.finetune == Finetune.lora else None
+
+    @property
+    def lora_targets(self) -> LoraTargets | None:
+        return (self.settings.lora_targets or LORA_DEFAULTS[1]) if self.settings.finetune == Finetune.lora else None
 
 
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def _divisors(zero: int, data_parallel: int, model_parallel: int) -> tuple[int, int, int]:
-    """How many GPUs share the weights, the gradients and the optimizer states (ZeRO 1-3)."""
-    return (
-        model_parallel * (data_parallel if zero >= 3 else 1),
-        model_parallel * (data_parallel if zero >= 2 else 1),
-        model_parallel * (data_parallel if zero >= 1 else 1),
-    )
+def pipeline_stages(layers: int, stages: int) -> tuple[int, ...]:
+    """Layers per pipeline stage, as even as possible, the fuller stages first: 61 on 16 ->
+    (4,) * 13 + (3,) * 3. The fuller stages go first because the first stage holds the most
+    micro-batches under 1F1B."""
+    per_stage, extra = divmod(layers, stages)
+    return (per_stage + 1,) * extra + (per_stage,) * (stages - extra)
 
 
-def check(settings: TrainSettings, config: Config) -> None:
-    """Reject combinations that cannot run, with the reason (exit 2)."""
+def _bounded(problems: list[tuple[str, str]], setting: str, value: int, low: int, high: int) -> bool:
+    if not low <= value <= high:
+        problems.append((setting, f"{amount(value)} is out of range: {low:,} to {high:,}"))
+        return False
+    return True
+
+
+def context_problem(config: Config, tokens: int, setting: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """A context longer than the config's: an error for a learned position table (it has no row
+    for those positions), else a warning (the memory holds; the model was not trained there)."""
+    if tokens <= config.context:
+        return [], []
+    if config.position == LEARNED:
+        return [
+            (
+                setting,
+                f"{tokens:,} tokens is beyond {config.name}'s {config.context:,} learned positions: its position "
+                f"table has no row past {config.context:,} (use {config.context:,} or less)",
+            )
+        ], []
+    return [], [
+        f"{setting} {tokens:,} is beyond {config.name}'s context of {config.context:,} tokens "
+        f"({config.position} positions): the memory figures hold, but the model was not trained that long"
+    ]
+
+
+def check(settings: TrainSettings, config: Config) -> list[str]:
+    """Reject combinations that cannot run, every problem at once (a SettingError naming the
+    settings); return the warnings of a run that can."""
     s = settings
-    problems = []
-    if config.architecture == MLP:
-        problems.append("train needs a transformer config, not an mlp")
-    if s.gpus < 1 or s.micro_batch < 1 or s.tp < 1 or s.pp < 1:
-        problems.append("--gpus, --micro-batch, --tp and --pp must be at least 1")
-    elif s.gpus % (s.tp * s.pp):
-        problems.append(f"--gpus {s.gpus} is not a multiple of --tp x --pp = {s.tp * s.pp}")
-    if config.heads and s.tp > 0 and config.heads % s.tp:
-        problems.append(f"--tp {s.tp} does not divide the {config.heads} attention heads")
-    layers = config.layers or max(config.encoder_layers, config.decoder_layers)
-    if s.pp > 0 and layers % s.pp:
-        problems.append(f"--pp {s.pp} does not divide the {layers} layers")
+    if config.is_mlp:
+        raise SettingError([("config", "train needs a transformer config, not an mlp")])
+    problems = gpu_problems(s.gpu)
+    counts_ok = all(
+        [
+            _bounded(problems, "gpus", s.gpus, 1, MAX_GPUS),
+            _bounded(problems, "micro_batch", s.micro_batch, 1, MAX_BATCH),
+            _bounded(problems, "tp", s.tp, 1, MAX_GPUS),
+            _bounded(problems, "pp", s.pp, 1, MAX_GPUS),
+        ]
+    )
+    layers = config.deepest_stack
+    if counts_ok:
+        if s.gpus % (s.tp * s.pp):
+            problems.append(("gpus", f"{s.gpus} is not a multiple of tp x pp = {s.tp * s.pp}"))
+        if config.heads % s.tp:
+            problems.append(("tp", f"{s.tp} does not divide the {config.heads} attention heads"))
+        if s.pp > layers:
+            problems.append(("pp", f"{s.pp} stages is more than the {layers} layers (a stage holds at least one)"))
+        if s.zero and s.gpus // (s.tp * s.pp) < 2:
+            problems.append(
+                (
+                    "zero",
+                    f"ZeRO stage {s.zero} shards over data-parallel GPUs, and there is only one "
+                    f"(gpus {s.gpus} with tp {s.tp}, pp {s.pp})",
+                )
+            )
+    if s.zero not in (0, 1, 2, 3):
+        problems.append(("zero", f"stage {s.zero} is not 0, 1, 2 or 3"))
     if s.sp and s.tp == 1:
-        problems.append("--sp (sequence parallelism) works with tensor parallelism: give --tp 2 or more")
-    if s.zero and s.tp * s.pp > 0 and s.gpus // (s.tp * s.pp) < 2:
-        problems.append(
-            f"ZeRO stage {s.zero} shards over data-parallel GPUs, and there is only one "
-            f"(--gpus {s.gpus} with --tp {s.tp} --pp {s.pp})"
-        )
-    if not 0 < s.mfu <= 1:
-        problems.append(f"--mfu must be in (0, 1], not {s.mfu}")
-    if not 0 <= s.reserve < 1:
-        problems.append(f"--reserve must be in [0, 1), not {s.reserve}")
-    if s.finetune == "lora" and s.lora_rank < 1:
-        problems.append("--lora-rank must be at least 1")
-    if s.seq is not None and s.seq < 1:
-        problems.append("--seq must be at least 1")
-    if s.gpu.peak(s.precision) is None:
-        problems.append(f"{s.gpu.label} has no FP8 tensor cores: choose another --precision or --gpu")
+        problems.append(("sp", "sequence parallelism works with tensor parallelism: set tp to 2 or more"))
+    if not MFU_RANGE[0] <= s.mfu <= MFU_RANGE[1]:
+        problems.append(("mfu", f"must be from {MFU_RANGE[0]:g} to {MFU_RANGE[1]:g}, not {s.mfu:g}"))
+    if not 0 <= s.reserve <= MAX_RESERVE:
+        problems.append(("reserve", f"must be from 0 to {MAX_RESERVE:g}, not {s.reserve:g}"))
+    if s.finetune == Finetune.lora:
+        if s.lora_rank is not None:
+            _bounded(problems, "lora_rank", s.lora_rank, 1, MAX_LORA_RANK)
+    else:
+        for setting, value in (("lora_rank", s.lora_rank), ("lora_targets", s.lora_targets)):
+            if value is not None:
+                problems.append(
+                    (setting, f"applies to LoRA fine-tuning only: set finetune to lora, or leave {setting} out")
+                )
+    tokens_max = FIELDS["tokens"].maximum
+    if s.tokens is not None:
+        _bounded(problems, "tokens", s.tokens, 1, tokens_max)
+    warnings: list[str] = []
+    if s.seq is not None and _bounded(problems, "seq", s.seq, 1, MAX_SEQ):
+        errors, warnings = context_problem(config, s.seq, "seq")
+        problems += errors
+    if s.gpu.bf16_flops is not None and s.gpu.peak(s.precision) is None:
+        problems.append(("precision", f"{s.gpu.label} has no FP8 tensor cores: choose another precision or gpu"))
     if problems:
-        raise UsageError("; ".join(problems))
+        raise SettingError(problems)
+    if s.gpu.peak(s.precision) is None:
+        warnings.append(f"time needs gpu_flops: the FLOP/s of a {s.gpu.label} are not known")
+    return warnings
 
 
-def lora_params(components: tuple[Component, ...], rank: int, targets: str) -> int:
+def lora_params(components: tuple[Component, ...], rank: int, targets: LoraTargets) -> int:
     """LoRA (Hu et al. 2021): each targeted d_in x d_out weight gains A (d_in x r) and B (r x d_out)."""
     parts = LORA_TARGETS[targets]
     total = 0
@@ -188,58 +300,64 @@ def adafactor_state(components: tuple[Component, ...]) -> int:
     return total
 
 
-def layer_activation_bytes(config: Config, seq: int, tp: int, sp: bool, recompute: str, flash: bool) -> float:
+def layer_activation_bytes(config: Config, seq: int, tp: int, sp: bool, recompute: str, flash: bool) -> Fraction:
     """Activation bytes of one transformer layer for one sequence (b = 1), 16-bit activations
-    and 1-byte dropout masks (Korthikanti et al. 2022, Section 4.1), term by term."""
+    and 1-byte dropout masks (Korthikanti et al. 2022, Section 4.1), term by term; exact."""
+    from fractions import Fraction
+
     h = config.d_model
-    if recompute == "full":  # only the layer input is kept
-        return 2 * seq * h / (tp if sp else 1)
-    v_dim = config.v_head_dim if config.is_mla else config.head_dim
+    if recompute == Recompute.full:  # only the layer input is kept
+        return Fraction(2 * seq * h, tp if sp else 1)
     q = config.heads * config.qk_head_dim
     k = q if config.is_mla else config.kv_heads * config.head_dim
-    v = config.heads * v_dim if config.is_mla else config.kv_heads * config.head_dim
-    out = config.heads * v_dim
+    v = config.heads * config.v_dim if config.is_mla else config.kv_heads * config.head_dim
+    out = config.heads * config.v_dim
     # replicated across tensor-parallel ranks (unless sequence-parallel): norm inputs (2 bytes
     # each), the attention and MLP inputs (2h each), two dropout masks (h each): 10h for GPT.
     replicated = 2 * h * config.norms_per_layer + 2 * h + 2 * h + 2 * h
     # inside the tensor-parallel regions: Q, K, V, the attention output, and the MLP's inner
     # activations (4h wide for GPT: GeLU input and output, 2 bytes each: 16h); 24h for GPT.
-    per_unit = 8 if ACTIVATIONS[config.activation] == 3 else 4  # gated: gate, up, act, product
+    per_unit = 8 if config.is_gated else 4  # gated: gate, up, act, product
     if config.is_moe:
         inner = config.experts_per_token * config.expert_d_ff + config.shared_expert_d_ff
     else:
         inner = config.d_ff
     sharded = 2 * (q + k + v + out) + per_unit * inner
-    per_token = (replicated / (tp if sp else 1)) + sharded / tp
-    if recompute == "none" and not flash:  # softmax output, dropout mask and output: 5as per token
-        per_token += 5 * config.heads * seq / tp
+    per_token = Fraction(replicated, tp if sp else 1) + Fraction(sharded, tp)
+    if recompute == Recompute.none and not flash:  # softmax output, dropout mask and output: 5as per token
+        per_token += Fraction(5 * config.heads * seq, tp)
     return per_token * seq
 
 
-def activation_bytes(config: Config, settings: TrainSettings, seq: int) -> float:
-    """Activation bytes per GPU for one micro-batch sequence (multiply by the micro-batch)."""
+def activation_bytes(config: Config, settings: TrainSettings, seq: int) -> int:
+    """Activation bytes per GPU for one micro-batch sequence (multiply by the micro-batch), held
+    by the first pipeline stage under 1F1B: pp micro-batches of its layers; exact, rounded up."""
+    from fractions import Fraction
+
     s = settings
-    if config.architecture == ENCODER_DECODER:
-        layers = config.encoder_layers + config.decoder_layers
-    else:
-        layers = config.layers
+    stacks = (config.encoder_layers, config.decoder_layers) if config.is_encoder_decoder else (config.layers,)
+    held = sum(s.pp * pipeline_stages(layers, s.pp)[0] for layers in stacks)  # = blocks when pp divides
     per_layer = layer_activation_bytes(config, seq, s.tp, s.sp, s.recompute, s.flash_attention)
-    total = per_layer * layers  # 1F1B: the first stage holds p micro-batches of L/p layers
+    total = per_layer * held
     if s.pp == 1 and config.has_lm_head:  # output layer and loss: 4sbh/t (1 + v/h)
-        total += 4 * seq * config.d_model / s.tp * (1 + config.vocab / config.d_model)
-    return total
+        total += Fraction(4 * seq * (config.d_model + config.vocab), s.tp)
+    return _ceil_div(total.numerator, total.denominator)
 
 
 def estimate(report: Report, settings: TrainSettings) -> TrainEstimate:
     config = report.config
-    check(settings, config)
+    warnings = check(settings, config)
     s = settings
     seq = s.seq or config.context
+    if s.seq is None:
+        warnings = context_problem(config, seq, "seq")[1] + warnings
     mp = s.tp * s.pp
     dp = s.gpus // mp
+    stages = pipeline_stages(config.deepest_stack, s.pp)
     w_bytes, g_bytes, master = PRECISIONS[s.precision]
-    lora = s.finetune == "lora"
-    trainable = lora_params(report.components, s.lora_rank, s.lora_targets) if lora else report.total
+    lora = s.finetune == Finetune.lora
+    rank, targets = s.lora_rank or LORA_DEFAULTS[0], s.lora_targets or LORA_DEFAULTS[1]
+    trainable = lora_params(report.components, rank, targets) if lora else report.total
     state = OPTIMIZERS[s.optimizer]
     if state is None:  # adafactor: factored second moments, 4 bytes each
         factored = adafactor_state(report.components) if not lora else trainable
@@ -247,36 +365,44 @@ def estimate(report: Report, settings: TrainSettings) -> TrainEstimate:
     else:
         optimizer_total = (state + master) * trainable
     weight_params = report.total + (trainable if lora else 0)  # LoRA: frozen base + adapters
-    w_div, g_div, o_div = _divisors(s.zero, dp, mp)
-    weights = _ceil_div(weight_params * w_bytes, w_div)
-    gradients = _ceil_div(trainable * g_bytes, g_div)
-    optimizer = _ceil_div(optimizer_total, o_div)
+
+    def share(total_bytes: int, zero_stage: int) -> int:
+        """The fullest stage's part (stages[0] of the layers) of one tensor-parallel rank, / the
+        data-parallel GPUs from this ZeRO stage on (Rajbhandari et al. 2020, Figure 1)."""
+        sharded = dp if s.zero >= zero_stage else 1
+        return _ceil_div(total_bytes * stages[0], config.deepest_stack * s.tp * sharded)
+
+    weights = share(weight_params * w_bytes, 3)
+    gradients = share(trainable * g_bytes, 2)
+    optimizer = share(optimizer_total, 1)
     per_sample = activation_bytes(config, s, seq)
-    activations = round(per_sample * s.micro_batch)
-    usable = int(s.gpu.memory * (1 - s.reserve))
+    activations = per_sample * s.micro_batch
+    usable = usable_bytes(s.gpu.memory, s.reserve)
     room = usable - weights - gradients - optimizer
-    max_micro_batch = max(0, int(room // per_sample)) if per_sample > 0 else 0
+    max_micro_batch = max(0, room // per_sample) if per_sample > 0 else 0
 
     at_seq = config._replace(context=seq)
     matmul = 2 * tied_head(config, count(config).matmul)  # routed experts count k of E
     attention = attention_products_per_token(at_seq)
     forward = matmul + attention
     per_token = (2 if lora else 3) * forward
-    executed = per_token + (forward if s.recompute == "full" else attention if s.recompute == "selective" else 0)
+    recomputed = {Recompute.full: forward, Recompute.selective: attention, Recompute.none: 0}[s.recompute]
+    executed = per_token + recomputed
     tokens, source = training_tokens(config, report.total, s.tokens)
-    peak = s.gpu.peak(s.precision) or 0.0
-    seconds = executed * tokens / (s.gpus * peak * s.mfu)
+    peak = s.gpu.peak(s.precision)
+    seconds = None if peak is None else executed * tokens / (s.gpus * peak * s.mfu)
     return TrainEstimate(
         settings=s,
         seq=seq,
         data_parallel=dp,
+        layers_per_stage=stages,
         params=report.total,
         trainable=trainable,
         weights=weights,
         gradients=gradients,
         optimizer=optimizer,
         activations=activations,
-        activations_per_sample=round(per_sample),
+        activations_per_sample=per_sample,
         usable=usable,
         max_micro_batch=max_micro_batch,
         model_flops=float(per_token * tokens),
@@ -285,15 +411,8 @@ def estimate(report: Report, settings: TrainSettings) -> TrainEstimate:
         tokens_source=source,
         peak_flops=peak,
         seconds=seconds,
+        warnings=tuple(warnings),
     )
-
-
-def model_states(params: int, precision: str, optimizer: str, zero: int, data_parallel: int) -> tuple[int, int, int]:
-    """(weights, gradients, optimizer) bytes per GPU for full training under ZeRO (Figure 1)."""
-    w_bytes, g_bytes, master = PRECISIONS[precision]
-    k = (OPTIMIZERS[optimizer] or 0) + master
-    w_div, g_div, o_div = _divisors(zero, data_parallel, 1)
-    return _ceil_div(params * w_bytes, w_div), _ceil_div(params * g_bytes, g_div), _ceil_div(params * k, o_div)
 
 
 def to_dict(e: TrainEstimate) -> dict[str, object]:
@@ -336,38 +455,10 @@ def to_dict(e: TrainEstimate) -> dict[str, object]:
             "flash_attention": s.flash_attention,
             "mfu": s.mfu,
             "finetune": s.finetune,
-            "lora_rank": s.lora_rank if s.finetune == "lora" else None,
-            "lora_targets": s.lora_targets if s.finetune == "lora" else None,
+            "lora_rank": e.lora_rank,
+            "lora_targets": e.lora_targets,
             "reserve": s.reserve,
         },
+        "pipeline": {"stages": s.pp, "layers_per_stage": list(e.layers_per_stage)},
+        "warnings": list(e.warnings),
     }
-
-
-class Precision(enum.StrEnum):
-    bf16_mixed = "bf16-mixed"
-    fp16_mixed = "fp16-mixed"
-    fp32 = "fp32"
-    fp8_mixed = "fp8-mixed"
-
-
-class Optimizer(enum.StrEnum):
-    adamw = "adamw"
-    adamw_8bit = "adamw-8bit"
-    sgd_momentum = "sgd-momentum"
-    adafactor = "adafactor"
-
-
-class Recompute(enum.StrEnum):
-    none = "none"
-    selective = "selective"
-    full = "full"
-
-
-class Finetune(enum.StrEnum):
-    full = "full"
-    lora = "lora"
-
-
-class LoraTargets(enum.StrEnum):
-    attention = "attention"
-    all = "all"

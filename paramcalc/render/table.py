@@ -21,7 +21,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from paramcalc.view import BOLD, HEADING, ITEM, LEFT, Choice, Column, Document, Table, Text
+from paramcalc.view import BOLD, HEADING, ITEM, LEFT, STRONG, Choice, Column, Document, Table, Text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -170,7 +170,7 @@ def _rich_table(table: Table, keep: list[int], columns: int) -> Any:
         if n in table.sections:
             out.add_section()
         style = styles[n] if n < len(styles) else ""
-        out.add_row(*[row[i] for i in keep], style=style or None)
+        out.add_row(*[row[i] for i in keep], style={STRONG: BOLD}.get(style, style) or None)
     return out
 
 

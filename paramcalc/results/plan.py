@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from paramcalc.render._format import TOKEN_SOURCES, count, sci, short_count, size
-from paramcalc.view import BOLD, LEFT, Column, Document, Table
+from paramcalc.view import LEFT, STRONG, Column, Document, Table
 
 if TYPE_CHECKING:
     from paramcalc.engine.inference import InferEstimate
@@ -30,12 +30,13 @@ def train_rows(e: TrainEstimate) -> list[Row]:
     s = e.settings
     tp_pp = f" = {e.data_parallel} data x {s.tp} tensor x {s.pp} pipeline" if s.tp * s.pp > 1 else ""
     recompute = {"none": "none", "selective": "selective (attention)", "full": "full"}[s.recompute]
-    lora = f", LoRA rank {s.lora_rank} on {s.lora_targets} projections" if s.finetune == "lora" else ""
+    lora = f", LoRA rank {e.lora_rank} on {e.lora_targets} projections" if s.finetune == "lora" else ""
     rows: list[Row] = [
         ("GPUs", f"{s.gpus} x {s.gpu.label}{tp_pp}", s.gpu.source),
         ("precision, optimizer", f"{s.precision}, {s.optimizer}, ZeRO {s.zero}{lora}", ZERO),
         ("micro-batch x sequence", f"{s.micro_batch} x {e.seq:,}", ""),
         ("recomputation, flash attention", f"{recompute}, {'on' if s.flash_attention else 'off'}", KORTHIKANTI),
+        *_pipeline_row(e),
         (
             "parameters (trainable)",
             f"{count(e.params)} ({count(e.trainable)})",
@@ -64,6 +65,11 @@ def train_rows(e: TrainEstimate) -> list[Row]:
             sci(e.training_flops),
             "tokens x (3 x forward | 2 x forward for LoRA) + recomputation (Narayanan et al. 2021: 8TP with full)",
         ),
+    ]
+    if e.days is None or e.gpu_hours is None or e.peak_flops is None:
+        rows.append(("time", "unknown (needs --gpu-flops)", "the custom GPU's FLOP/s are not known"))
+        return rows
+    rows += [
         (
             "time",
             f"{e.days:,.1f} days on {s.gpus} GPU{'s' if s.gpus > 1 else ''}",
@@ -72,6 +78,23 @@ def train_rows(e: TrainEstimate) -> list[Row]:
         ("GPU-hours", f"{e.gpu_hours:,.0f}", "days x 24 x GPUs"),
     ]
     return rows
+
+
+def _pipeline_row(e: TrainEstimate) -> list[Row]:
+    """'16 stages: 13 of 4 layers, 3 of 3' where the stages do not split the layers evenly."""
+    stages = e.layers_per_stage
+    if len(set(stages)) < 2:
+        return []
+    fuller = stages.count(stages[0])
+    split = f"{len(stages)} stages: {fuller} of {stages[0]} layers, {len(stages) - fuller} of {stages[-1]}"
+    return [
+        (
+            "pipeline stages",
+            split,
+            "as even as possible; the first (fullest) stage sets the memory: its share of the model states, "
+            "and p micro-batches of its layers (1F1B)",
+        )
+    ]
 
 
 def infer_rows(e: InferEstimate) -> list[Row]:
@@ -100,21 +123,25 @@ def infer_rows(e: InferEstimate) -> list[Row]:
         ("longest context that fits", f"{e.max_context:,} tokens{beyond}", f"at batch {s.batch}"),
         ("largest batch that fits", f"{e.max_batch:,}", f"at context {e.context:,}"),
         (
-            "decode speed bound",
-            f"{e.decode_tokens_per_s_bound:,.1f} tokens/s",
-            f"batch x GPUs x {size(int(s.gpu.bandwidth))}/s / (weight bytes read + KV cache) per step",
+            ("decode speed bound", "unknown (needs --gpu-bandwidth)", "the custom GPU's bandwidth is not known")
+            if e.decode_tokens_per_s_bound is None or s.gpu.bandwidth is None
+            else (
+                "decode speed bound",
+                f"{e.decode_tokens_per_s_bound:,.1f} tokens/s",
+                f"batch x GPUs x {size(int(s.gpu.bandwidth))}/s / (weight bytes read + KV cache) per step",
+            )
         ),
     ]
 
 
-PLAN_COLUMNS = (Column("", LEFT, wrap=True), Column("", wrap=True), Column("source", LEFT, wrap=True))
+PLAN_COLUMNS = (Column("", LEFT, wrap=True), Column("value", wrap=True), Column("source", LEFT, wrap=True))
 HIGHLIGHT = ("fits", "total", "total per GPU", "time")
 
 
 def plan_view(title: str, rows: list[Row], explain: bool) -> Document:
     columns = PLAN_COLUMNS if explain else PLAN_COLUMNS[:2]
     cells = [list(row) if explain else [row[0], row[1]] for row in rows]
-    styles = tuple(BOLD if row[0] in HIGHLIGHT else "" for row in rows)
+    styles = tuple(STRONG if row[0] in HIGHLIGHT else "" for row in rows)
     return [Table(columns, cells, title=title, styles=styles, header=False)]
 
 
