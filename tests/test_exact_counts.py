@@ -185,3 +185,20 @@ def test_mixtral_active_params() -> None:
     per_expert_layer = 3 * 4096 * 14336
     assert report.total - report.active == 32 * 6 * per_expert_layer  # 6 of 8 experts idle
     assert round(report.active / 1e9) == 13
+
+
+def test_routed_params_are_counted_directly() -> None:
+    # Mixtral-8x7B: 32 blocks x 8 experts x (up, gate, down of 4096 x 14336) routed parameters.
+    report = analyze(paramcalc.load("mixtral-8x7b"))
+    assert report.routed == 32 * 8 * 3 * 4096 * 14336
+    assert report.to_dict()["params"]["routed"] == report.routed
+    assert report.active == report.total - report.routed + report.routed // 8 * 2
+    # DeepSeek-V3: 58 MoE blocks (61 - 3 dense) x 256 experts x 3 x 7168 x 2048; the shared expert is not routed.
+    assert analyze(paramcalc.load("deepseek-v3")).routed == 58 * 256 * 3 * 7168 * 2048
+    assert analyze(paramcalc.load("llama-2-7b")).routed == 0
+
+
+def test_all_experts_active() -> None:
+    report = analyze(paramcalc.load("mixtral-8x7b:experts_per_token=8"))
+    assert report.active == report.total
+    assert report.routed == 32 * 8 * 3 * 4096 * 14336

@@ -5,6 +5,7 @@ import pytest
 import paramcalc
 from paramcalc.config import parse_config, parse_count
 from paramcalc.engine import analyze
+from paramcalc.engine.inference import weight_bytes_per_step
 from paramcalc.engine.memory import weight_bytes
 
 
@@ -68,3 +69,21 @@ def test_memory_llama_2_7b() -> None:
     report = analyze(paramcalc.load("llama-2-7b"))
     assert report.memory_bytes["fp16"] == 2 * 6_738_415_616
     assert report.memory_bytes["int4"] == 6_738_415_616 // 2
+
+
+def test_infer_with_every_expert_active(run) -> None:  # type: ignore[no-untyped-def]
+    # Was "internal error: ZeroDivisionError": the expert sizes were recovered from total - active.
+    result = run("infer", "mixtral-8x7b", "--set", "experts_per_token=8", "--json")
+    assert result.exit_code == 0, result.stderr
+    report = analyze(paramcalc.load("mixtral-8x7b:experts_per_token=8"))
+    for batch in (1, 4):
+        assert weight_bytes_per_step(report, 16, batch) == weight_bytes(report.total, 16)  # every expert read
+
+
+def test_weights_read_per_step_of_mixtral() -> None:
+    report = analyze(paramcalc.load("mixtral-8x7b"))
+    expert = 3 * 4096 * 14336  # one expert of one block
+    dense = report.total - 32 * 8 * expert
+    assert weight_bytes_per_step(report, 16, 1) == 2 * (dense + 32 * 2 * expert) == 2 * report.active
+    assert weight_bytes_per_step(report, 16, 3) == 2 * (dense + 32 * 6 * expert)
+    assert weight_bytes_per_step(report, 4, 64) == weight_bytes(report.total, 4)

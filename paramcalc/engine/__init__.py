@@ -28,4 +28,5 @@ def analyze(config: Config, tokens: int | None = None) -> Report:
         n.active,
         memory_by_dtype(n.total),
         estimate(config, n.matmul, n.active, n.total, tokens),
+        n.routed,
     )
