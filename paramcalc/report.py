@@ -106,6 +106,10 @@ class Report:
                 "tokens_source": f.tokens_source,
                 "training_total": f.training_total,
                 "six_nd": f.six_nd,
+                "ratio_to_six_nd": f.ratio_to_six_nd,
+                "seq_len": f.seq_len,
+                "causal": f.causal,
+                "unit": f.unit,
             },
             "config": self.config.to_dict(),
         }
