@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from paramcalc.config import Config
-from paramcalc.engine.layout import BIAS, ComponentLayout, Switches, dimension, is_embedding, layout, switches
+from paramcalc.engine.layout import BIAS, WEIGHT, ComponentLayout, Switches, dimension, is_embedding, layout, switches
 
 
 class Term:
@@ -182,3 +182,73 @@ def components(config: Config) -> list[Component]:
         )
         for comp in plan.layout
     ]
+
+
+# The textbook view of a small mlp: every parameter by name, and the sum each unit computes.
+# Weights are indexed as in Goodfellow, Bengio & Courville 2016, Deep Learning, Section 6.1
+# (the XOR network h = g(W^T x + c): W_{i,j} joins input i to hidden unit j), with the layer as a
+# superscript as in Nielsen 2015, Neural Networks and Deep Learning, Chapter 2 (b_j^l, z_j^l;
+# Nielsen orders a weight's indices the other way, w^l_{jk} from unit k to unit j). So
+# w(i,j)^(l) joins unit i of layer l-1 (input x_i for l = 1) to unit j of layer l, b_j^(l) is
+# unit j's bias, z_j^(l) = sum_i a_i^(l-1) * w(i,j)^(l) + b_j^(l) its weighted sum, and
+# a_j^(l) = g(z_j^(l)) its output (a^(0) = x). In PyTorch, nn.Linear's weight[j-1, i-1] is w(i,j).
+TEXTBOOK_MAX_PARAMS = 100  # beyond this a list of every parameter stops being readable
+
+
+class TextbookParameter(NamedTuple):
+    """One parameter of an mlp: ``w(i,j)^(l)`` (kind WEIGHT, source i) or ``b_j^(l)`` (kind
+    BIAS, source None); layers and units counted from 1."""
+
+    name: str
+    kind: str
+    layer: int
+    source: int | None
+    unit: int
+
+
+class TextbookUnit(NamedTuple):
+    """Unit j of layer l and the sum it computes: `output` = sum of inputs[k] * weights[k], + bias."""
+
+    layer: int
+    unit: int
+    output: str  # z_j^(l)
+    inputs: tuple[str, ...]  # x_i for the first layer, a_i^(l-1) after it
+    weights: tuple[TextbookParameter, ...]
+    bias: TextbookParameter | None
+
+
+def mlp_widths(config: Config) -> tuple[tuple[str, str, int], ...]:
+    """What the dimensions n0, n1, ... of an mlp are: (name, role, width), role "input",
+    "hidden layer l" or "output"."""
+    last = len(config.layer_sizes) - 1
+    roles = ["input", *(f"hidden layer {k}" for k in range(1, last)), "output"]
+    return tuple((f"n{k}", role, width) for k, (role, width) in enumerate(zip(roles, config.layer_sizes)))
+
+
+def textbook_units(config: Config) -> tuple[TextbookUnit, ...]:
+    """Every unit of an mlp of at most TEXTBOOK_MAX_PARAMS parameters, layer by layer, with
+    the parameters it uses (each parameter belongs to exactly one unit)."""
+    if not config.is_mlp:
+        raise ValueError(f"{config.name} is not an mlp: the textbook names are for plain feed-forward nets")
+    total = count(config).total
+    if total > TEXTBOOK_MAX_PARAMS:
+        raise ValueError(
+            f"{config.name} has {total:,} parameters; the textbook names list at most {TEXTBOOK_MAX_PARAMS}"
+        )
+    units = []
+    sizes = config.layer_sizes
+    for layer in range(1, len(sizes)):
+        inputs = tuple(f"x{i}" if layer == 1 else f"a{i}^({layer - 1})" for i in range(1, sizes[layer - 1] + 1))
+        for j in range(1, sizes[layer] + 1):
+            weights = tuple(
+                TextbookParameter(f"w({i},{j})^({layer})", WEIGHT, layer, i, j) for i in range(1, sizes[layer - 1] + 1)
+            )
+            bias = TextbookParameter(f"b{j}^({layer})", BIAS, layer, None, j) if config.bias else None
+            units.append(TextbookUnit(layer, j, f"z{j}^({layer})", inputs, weights, bias))
+    return tuple(units)
+
+
+def textbook_parameters(config: Config) -> tuple[TextbookParameter, ...]:
+    """Every parameter of a small mlp by its textbook name, unit by unit: w(1,1)^(1),
+    w(2,1)^(1), b1^(1), w(1,2)^(1), ..."""
+    return tuple(p for unit in textbook_units(config) for p in (*unit.weights, *((unit.bias,) if unit.bias else ())))
