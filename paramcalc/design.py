@@ -14,10 +14,10 @@ from typing import Any, NamedTuple
 
 from paramcalc.config import Config, parse_config
 from paramcalc.engine import analyze
+from paramcalc.engine.flops import CHINCHILLA_TOKENS_PER_PARAM as TOKENS_PER_PARAM
 from paramcalc.errors import ConfigError, UsageError
 from paramcalc.report import Report
 
-TOKENS_PER_PARAM = 20
 E, A, B, ALPHA, BETA = 1.69, 406.4, 410.7, 0.34, 0.28
 LAWS = ("chinchilla", "chinchilla-3")
 ASPECT = (48, 160)  # d_model / layers of released models: GPT-2 64 ... Llama-3.1-405B 130

@@ -187,3 +187,13 @@ def test_weights_read_per_step_of_mixtral() -> None:
     assert weight_bytes_per_step(report, 16, 1) == 2 * (dense + 32 * 2 * expert) == 2 * report.active
     assert weight_bytes_per_step(report, 16, 3) == 2 * (dense + 32 * 6 * expert)
     assert weight_bytes_per_step(report, 4, 64) == weight_bytes(report.total, 4)
+
+
+def test_one_vocabulary() -> None:
+    from paramcalc import design
+    from paramcalc.engine import flops, inference, memory
+
+    assert inference.DTYPE_BITS is memory.DTYPE_BITS
+    assert memory.DTYPE_BITS == {"fp32": 32, "fp16": 16, "bf16": 16, "fp8": 8, "int8": 8, "int4": 4}
+    assert tuple(memory.memory_by_dtype(9)) == memory.MEMORY_DTYPES == ("fp32", "fp16", "bf16", "int8", "int4")
+    assert design.TOKENS_PER_PARAM is flops.CHINCHILLA_TOKENS_PER_PARAM == 20

@@ -22,12 +22,11 @@ from typing import NamedTuple
 
 from paramcalc.config import Config
 from paramcalc.engine.hardware import Gpu
-from paramcalc.engine.memory import weight_bytes
+from paramcalc.engine.memory import DTYPE_BITS, weight_bytes
 from paramcalc.errors import UsageError
 from paramcalc.fields import ACTIVATIONS, ENCODER, ENCODER_DECODER, MLP
 from paramcalc.report import Report
 
-DTYPE_BITS = {"bf16": 16, "fp16": 16, "fp8": 8, "int8": 8, "int4": 4}
 MLA_CACHE = ("latent", "full")
 
 
