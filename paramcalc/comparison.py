@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from paramcalc.engine.memory import DTYPE_BITS
+from paramcalc.engine.memory import MEMORY_DTYPES
 from paramcalc.report import Report
 
 COMPONENTS = "components"
@@ -80,7 +80,7 @@ def compare(reports: list[Report], baseline: int = 0) -> Comparison:
         Row("active", "active params per token", TOTALS, tuple(r.active for r in reports)),
     ]
     rows += [
-        Row(f"memory.{d}", f"weights in {d}", MEMORY, tuple(r.memory_bytes[d] for r in reports)) for d in DTYPE_BITS
+        Row(f"memory.{d}", f"weights in {d}", MEMORY, tuple(r.memory_bytes[d] for r in reports)) for d in MEMORY_DTYPES
     ]
     rows += [
         Row(

@@ -46,6 +46,7 @@ class Config(NamedTuple):
     heads: int = 0
     vocab: int = 0
     context: int = 0
+    seq_len: int = 0
     kv_heads: int = 0
     head_dim: int = 0
     d_ff: int = 0
@@ -155,7 +156,9 @@ class Config(NamedTuple):
         return {
             name: (list(value) if isinstance(value, tuple) else value)
             for name, value in self._asdict().items()
-            if self.architecture in FIELDS[name].only and name not in hidden
+            if self.architecture in FIELDS[name].only
+            and name not in hidden
+            and not (name == "seq_len" and value == self.context)  # shown only when set apart from context
         }
 
 
@@ -360,6 +363,11 @@ def parse_config(raw: Mapping[str, Any], source: str = "<config>", name: str | N
             problem(key, "applies only to multi-head latent attention (kv_lora_rank > 0)")
     if values.get("kv_lora_rank") and arch != DECODER:
         problem("kv_lora_rank", "multi-head latent attention is supported for decoders only")
+    if "seq_len" in values and "context" in values and values["seq_len"] > values["context"]:
+        problem(
+            "seq_len",
+            f"{values['seq_len']} is more than context {values['context']} (the longest sequence the model takes)",
+        )
     position = given("position", "learned")
     if position == "relative" and arch == ENCODER:
         problem("position", "'relative' (T5 buckets) applies to decoder and encoder-decoder stacks")
@@ -381,6 +389,7 @@ def parse_config(raw: Mapping[str, Any], source: str = "<config>", name: str | N
         heads=heads,
         vocab=values["vocab"],
         context=values["context"],
+        seq_len=given("seq_len", values["context"]),
         kv_heads=kv_heads,
         head_dim=given("head_dim", d_model // heads),
         d_ff=given("d_ff", 4 * d_model),

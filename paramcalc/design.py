@@ -18,10 +18,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from paramcalc.config import Config, parse_config, parse_count
+from paramcalc.engine.flops import CHINCHILLA_TOKENS_PER_PARAM as TOKENS_PER_PARAM
 from paramcalc.engine.params import count
 from paramcalc.errors import ConfigError, ParamcalcError, SettingError, show
 
-TOKENS_PER_PARAM = 20
 E, A, B, ALPHA, BETA = 1.69, 406.4, 410.7, 0.34, 0.28
 LAWS = ("chinchilla", "chinchilla-3")
 TARGETS = ("params", "active", "flops")

@@ -77,6 +77,13 @@ FIELDS: dict[str, Field] = {
         Field("vocab", "int", "vocabulary size", default=REQUIRED),
         Field("context", "int", "maximum sequence length", default=REQUIRED),
         Field(
+            "seq_len",
+            "int",
+            "training sequence length: the attention FLOPs per token are counted at this length "
+            "(Llama-3.1: context 131072, trained at 8192); at most context",
+            derived="context",
+        ),
+        Field(
             "kv_heads",
             "int",
             "key/value heads: heads = MHA, 1 = MQA, in between = GQA",

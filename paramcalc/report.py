@@ -14,7 +14,18 @@ class Report:
     """Totals, memory and FLOPs of one config. The components, term by term, are built when
     first asked for: sweep and solve read only the totals."""
 
-    __slots__ = ("config", "total", "weights", "biases", "non_embedding", "active", "memory_bytes", "flops", "_parts")
+    __slots__ = (
+        "config",
+        "total",
+        "weights",
+        "biases",
+        "non_embedding",
+        "active",
+        "memory_bytes",
+        "flops",
+        "routed",
+        "_parts",
+    )
 
     def __init__(
         self,
@@ -26,6 +37,7 @@ class Report:
         active: int,
         memory_bytes: dict[str, int],
         flops: Flops,
+        routed: int,
     ) -> None:
         self.config = config
         self.total = total
@@ -35,6 +47,7 @@ class Report:
         self.active = active
         self.memory_bytes = memory_bytes
         self.flops = flops
+        self.routed = routed  # parameters of all routed experts (0 for a dense model)
         self._parts: tuple[Component, ...] | None = None
 
     @property
@@ -73,6 +86,7 @@ class Report:
                 "active": self.active,
                 "weights": self.weights,
                 "biases": self.biases,
+                "routed": self.routed,
             },
             "components": [
                 {
@@ -92,6 +106,10 @@ class Report:
                 "tokens_source": f.tokens_source,
                 "training_total": f.training_total,
                 "six_nd": f.six_nd,
+                "ratio_to_six_nd": f.ratio_to_six_nd,
+                "seq_len": f.seq_len,
+                "causal": f.causal,
+                "unit": f.unit,
             },
             "config": self.config.to_dict(),
         }

@@ -27,6 +27,7 @@ def test_count_json_contract(run) -> None:  # type: ignore[no-untyped-def]
         "active": 124_439_808,
         "weights": 124_337_664,
         "biases": 102_144,
+        "routed": 0,  # added with the routed-experts count (a dense model has none)
     }
     assert sum(c["params"] for c in data["components"]) == data["params"]["total"]
     for component in data["components"]:

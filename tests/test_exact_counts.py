@@ -185,3 +185,64 @@ def test_mixtral_active_params() -> None:
     per_expert_layer = 3 * 4096 * 14336
     assert report.total - report.active == 32 * 6 * per_expert_layer  # 6 of 8 experts idle
     assert round(report.active / 1e9) == 13
+
+
+def test_routed_params_are_counted_directly() -> None:
+    # Mixtral-8x7B: 32 blocks x 8 experts x (up, gate, down of 4096 x 14336) routed parameters.
+    report = analyze(paramcalc.load("mixtral-8x7b"))
+    assert report.routed == 32 * 8 * 3 * 4096 * 14336
+    assert report.to_dict()["params"]["routed"] == report.routed
+    assert report.active == report.total - report.routed + report.routed // 8 * 2
+    # DeepSeek-V3: 58 MoE blocks (61 - 3 dense) x 256 experts x 3 x 7168 x 2048; the shared expert is not routed.
+    assert analyze(paramcalc.load("deepseek-v3")).routed == 58 * 256 * 3 * 7168 * 2048
+    assert analyze(paramcalc.load("llama-2-7b")).routed == 0
+
+
+def test_all_experts_active() -> None:
+    report = analyze(paramcalc.load("mixtral-8x7b:experts_per_token=8"))
+    assert report.active == report.total
+    assert report.routed == 32 * 8 * 3 * 4096 * 14336
+
+
+# The textbook 2-2-1 net, as Goodfellow et al. 2016 (Section 6.1) index W_{i,j}: input i to unit j.
+def test_textbook_names_of_a_2_2_1_net() -> None:
+    from paramcalc.engine.params import mlp_widths, textbook_parameters, textbook_units
+
+    config = paramcalc.load("mlp-2-2-1")
+    assert mlp_widths(config) == (("n0", "input", 2), ("n1", "hidden layer 1", 2), ("n2", "output", 1))
+    names = [p.name for p in textbook_parameters(config)]
+    assert names == [
+        *("w(1,1)^(1)", "w(2,1)^(1)", "b1^(1)", "w(1,2)^(1)", "w(2,2)^(1)", "b2^(1)"),
+        *("w(1,1)^(2)", "w(2,1)^(2)", "b1^(2)"),
+    ]
+    assert len(names) == analyze(config).total == 9
+    first, _, output = textbook_units(config)
+    # z1 = x1*w(1,1) + x2*w(2,1) + b1
+    assert (first.output, first.inputs, [w.name for w in first.weights]) == (
+        "z1^(1)",
+        ("x1", "x2"),
+        ["w(1,1)^(1)", "w(2,1)^(1)"],
+    )
+    assert first.bias is not None and (first.bias.name, first.bias.kind, first.bias.source) == ("b1^(1)", "bias", None)
+    assert output.inputs == ("a1^(1)", "a2^(1)") and output.output == "z1^(2)"
+    assert [(w.layer, w.source, w.unit) for w in output.weights] == [(2, 1, 1), (2, 2, 1)]
+
+
+def test_textbook_names_without_biases_and_their_limit() -> None:
+    from paramcalc.engine.params import TEXTBOOK_MAX_PARAMS, textbook_parameters, textbook_units
+
+    no_bias = paramcalc.load("mlp-2-3-1")
+    assert all(u.bias is None for u in textbook_units(no_bias))
+    assert len(textbook_parameters(no_bias)) == 9
+    assert mlp_widths_of([4, 3, 3, 2]) == ["input", "hidden layer 1", "hidden layer 2", "output"]
+    wide = parse_config({"architecture": "mlp", "layer_sizes": [10, 9, 1]})  # 90 + 9 weights, 10 biases: 109
+    with pytest.raises(ValueError, match=f"at most {TEXTBOOK_MAX_PARAMS}"):
+        textbook_units(wide)
+    with pytest.raises(ValueError, match="not an mlp"):
+        textbook_units(paramcalc.load("gpt2"))
+
+
+def mlp_widths_of(sizes: list[int]) -> list[str]:
+    from paramcalc.engine.params import mlp_widths
+
+    return [role for _, role, _ in mlp_widths(parse_config({"architecture": "mlp", "layer_sizes": sizes}))]

@@ -12,11 +12,13 @@ from paramcalc.engine.params import count
 from paramcalc.report import Report
 
 
-def analyze(config: Config, tokens: int | None = None) -> Report:
+def analyze(config: Config, tokens: int | None = None, causal: bool = False) -> Report:
     """Count every parameter of `config`, its memory at each dtype and its training FLOPs.
 
-    `tokens` overrides the config's training tokens for the FLOPs estimate. The report's
-    components (term by term) are built on first use.
+    `tokens` overrides the config's training tokens (an mlp's: examples) for the FLOPs
+    estimate; `causal` counts the attention products of a decoder's self-attention under a
+    causal mask (half), instead of in full (see flops.py). The attention products use the
+    config's `seq_len`. The report's components (term by term) are built on first use.
     """
     n = count(config)
     return Report(
@@ -27,5 +29,6 @@ def analyze(config: Config, tokens: int | None = None) -> Report:
         n.total - n.embedding,
         n.active,
         memory_by_dtype(n.total),
-        estimate(config, n.matmul, n.active, n.total, tokens),
+        estimate(config, n.matmul, n.active, n.total, tokens, causal),
+        n.routed,
     )

@@ -26,12 +26,11 @@ from typing import NamedTuple
 from paramcalc.config import Config
 from paramcalc.engine import hardware
 from paramcalc.engine.hardware import Gpu, amount, gpu_problems, usable_bytes
-from paramcalc.engine.memory import weight_bytes
+from paramcalc.engine.memory import DTYPE_BITS, weight_bytes
 from paramcalc.engine.training import MAX_BATCH, MAX_GPUS, MAX_RESERVE, MAX_SEQ, context_problem
 from paramcalc.errors import SettingError
 from paramcalc.report import Report
 
-DTYPE_BITS = {"bf16": 16, "fp16": 16, "fp8": 8, "int8": 8, "int4": 4}
 NO_FLOPS = "infer does not use FLOP/s (decode is bound by memory bandwidth): leave gpu_flops out"
 
 
@@ -108,14 +107,15 @@ def activation_bytes_per_token(config: Config) -> int:
 
 
 def weight_bytes_per_step(report: Report, bits: int, batch: int) -> int:
-    """Weights read to generate one token for each of `batch` sequences."""
+    """Weights read to generate one token for each of `batch` sequences: everything but the
+    routed experts, and of those the experts the batch's tokens are routed to, at most all of
+    them: min(experts, batch x experts_per_token) of `experts` in each MoE block (the count's
+    `routed` parameters hold every expert of every block, each block's experts the same size)."""
     config = report.config
-    if not config.is_moe:
+    if not report.routed:
         return weight_bytes(report.total, bits)
-    routed = report.total - report.active  # idle experts' weights, for one token
-    expert_params = routed * config.experts // (config.experts - config.experts_per_token)
     touched = min(config.experts, batch * config.experts_per_token)
-    read = report.total - expert_params + expert_params * touched // config.experts
+    read = report.total - report.routed + report.routed // config.experts * touched
     return weight_bytes(read, bits)
 
 

@@ -4,7 +4,7 @@ A model's layout depends only on its switches (architecture, norm, biases, tying
 not, ...), never on how big it is: every shape here is a product of named dimensions
 (``layers x d_model x heads*head_dim``), and :data:`DIMENSIONS` says, once, how each name is
 computed from a config. params.py fills the sizes in: as :class:`~paramcalc.engine.params.Term`
-objects for ``--detail`` and ``--explain``, and as one compiled sum per layout for the totals.
+objects for ``--detail`` and ``--explain``, and as plain sums of products for the totals.
 
 Shapes follow the PyTorch modules of the reference implementations (nanoGPT, HuggingFace
 transformers): a linear layer ``d_in -> d_out`` holds a ``d_in x d_out`` weight and, with bias,
@@ -13,7 +13,9 @@ transformers): a linear layer ``d_in -> d_out`` holds a ``d_in x d_out`` weight 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from operator import attrgetter
 from typing import NamedTuple
 
 from paramcalc.config import Config
@@ -50,49 +52,50 @@ def is_embedding(component: str) -> bool:
 WEIGHT = "weight"
 BIAS = "bias"
 
-# Every dimension a shape is written in, and how it is computed from a config `c`: a Python
-# expression over the config's fields. Only these fixed strings (and an MLP's layer index) are
-# ever compiled (params.py); nothing from a config file reaches the expressions.
-DIMENSIONS: dict[str, str] = {
-    "layers": "c.layers",
-    "encoder_layers": "c.encoder_layers",
-    "decoder_layers": "c.decoder_layers",
-    "d_model": "c.d_model",
-    "vocab": "c.vocab",
-    "embedding_dim": "c.embedding_dim",
-    "context": "c.context",
-    "context+position_offset": "c.context + c.position_offset",
-    "type_vocab": "c.type_vocab",
-    "heads": "c.heads",
-    "head_dim": "c.head_dim",
-    "heads*head_dim": "c.heads * c.head_dim",
-    "kv_heads*head_dim": "c.kv_heads * c.head_dim",
-    "d_ff": "c.d_ff",
-    "norms_per_layer": "c.norms_per_layer",
-    "norms_per_layer+1": "c.norms_per_layer + 1",  # a decoder block's cross-attention adds one
-    "relative_buckets": "c.relative_buckets",
-    "experts": "c.experts",
-    "expert_d_ff": "c.expert_d_ff",
-    "dense_layers": "c.dense_layers",
-    "moe_layers": "c.layers - c.dense_layers",
-    "shared_expert_d_ff": "c.shared_expert_d_ff",
-    "q_lora_rank": "c.q_lora_rank",
-    "kv_lora_rank": "c.kv_lora_rank",
-    "kv_lora_rank+rope_head_dim": "c.kv_lora_rank + c.rope_head_dim",
-    "heads*(head_dim+rope_head_dim)": "c.heads * (c.head_dim + c.rope_head_dim)",
-    "heads*(head_dim+v_head_dim)": "c.heads * (c.head_dim + c.v_head_dim)",
-    "heads*v_head_dim": "c.heads * c.v_head_dim",
-    "u,v": "2",  # Transformer-XL's two query biases
-    "1": "1",
+# Every dimension a shape is written in, and how it is computed from a config: a small
+# function of the config's fields, read once per config by params.py. The names are what
+# --explain shows (``q weight: layers x d_model x heads*head_dim``).
+DIMENSIONS: dict[str, Callable[[Config], int]] = {
+    "layers": attrgetter("layers"),
+    "encoder_layers": attrgetter("encoder_layers"),
+    "decoder_layers": attrgetter("decoder_layers"),
+    "d_model": attrgetter("d_model"),
+    "vocab": attrgetter("vocab"),
+    "embedding_dim": attrgetter("embedding_dim"),
+    "context": attrgetter("context"),
+    "context+position_offset": lambda c: c.context + c.position_offset,
+    "type_vocab": attrgetter("type_vocab"),
+    "heads": attrgetter("heads"),
+    "head_dim": attrgetter("head_dim"),
+    "heads*head_dim": lambda c: c.heads * c.head_dim,
+    "kv_heads*head_dim": lambda c: c.kv_heads * c.head_dim,
+    "d_ff": attrgetter("d_ff"),
+    "norms_per_layer": attrgetter("norms_per_layer"),
+    "norms_per_layer+1": lambda c: c.norms_per_layer + 1,  # a decoder block's cross-attention adds one
+    "relative_buckets": attrgetter("relative_buckets"),
+    "experts": attrgetter("experts"),
+    "expert_d_ff": attrgetter("expert_d_ff"),
+    "dense_layers": attrgetter("dense_layers"),
+    "moe_layers": lambda c: c.layers - c.dense_layers,
+    "shared_expert_d_ff": attrgetter("shared_expert_d_ff"),
+    "q_lora_rank": attrgetter("q_lora_rank"),
+    "kv_lora_rank": attrgetter("kv_lora_rank"),
+    "kv_lora_rank+rope_head_dim": lambda c: c.kv_lora_rank + c.rope_head_dim,
+    "heads*(head_dim+rope_head_dim)": lambda c: c.heads * (c.head_dim + c.rope_head_dim),
+    "heads*(head_dim+v_head_dim)": lambda c: c.heads * (c.head_dim + c.v_head_dim),
+    "heads*v_head_dim": lambda c: c.heads * c.v_head_dim,
+    "u,v": lambda c: 2,  # Transformer-XL's two query biases
+    "1": lambda c: 1,
 }
 
 
-def dimension(name: str) -> str:
-    """The expression of a dimension; an MLP's widths are n0, n1, ... (its layer_sizes)."""
+def dimension(name: str) -> Callable[[Config], int]:
+    """How a dimension is computed; an MLP's widths are n0, n1, ... (its layer_sizes)."""
     if name in DIMENSIONS:
         return DIMENSIONS[name]
     if name[:1] == "n" and name[1:].isdigit():
-        return f"c.layer_sizes[{int(name[1:])}]"
+        index = int(name[1:])
+        return lambda c: c.layer_sizes[index]
     raise KeyError(name)
 
 

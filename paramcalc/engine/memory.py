@@ -7,7 +7,12 @@ Units in output: GB = 10**9 bytes, GiB = 2**30 bytes.
 
 from __future__ import annotations
 
-DTYPE_BITS: dict[str, int] = {"fp32": 32, "fp16": 16, "bf16": 16, "int8": 8, "int4": 4}
+# Bits per number of every dtype the engine knows (count's memory, infer's weights and KV cache).
+DTYPE_BITS: dict[str, int] = {"fp32": 32, "fp16": 16, "bf16": 16, "fp8": 8, "int8": 8, "int4": 4}
+
+# The dtypes a count reports its weights' memory in: the keys of memory_by_dtype() and of the
+# JSON `memory_bytes` (a stable contract, README), in this order.
+MEMORY_DTYPES = ("fp32", "fp16", "bf16", "int8", "int4")
 
 
 def weight_bytes(params: int, bits: int) -> int:
@@ -16,4 +21,5 @@ def weight_bytes(params: int, bits: int) -> int:
 
 
 def memory_by_dtype(params: int) -> dict[str, int]:
-    return {dtype: weight_bytes(params, bits) for dtype, bits in DTYPE_BITS.items()}
+    """Bytes of `params` weights at each of MEMORY_DTYPES (weight_bytes, inlined: sweep's hot path)."""
+    return {dtype: -(-params * DTYPE_BITS[dtype] // 8) for dtype in MEMORY_DTYPES}

@@ -4,13 +4,12 @@ Two ways to fill them in, from the one layout:
 
 - :func:`components` builds a :class:`Term` for each family of tensors, with every factor's
   name and value, so a count can be explained (``--explain``) and shown part by part.
-- :func:`count` gives the totals only. The first time a layout is seen, its totals are written
-  out as one Python function of the config, a sum of products
-  (``c.layers * c.d_model * (c.heads * c.head_dim) + ...``), and compiled; every later config
-  with the same switches is counted by calling it. ``sweep`` and ``solve`` count thousands of
-  configs of one layout, and the engine counts over 100,000 configs a second this way
-  (benchmarks/startup.py). The source is built only from the fixed expressions in
-  :data:`~paramcalc.engine.layout.DIMENSIONS`: no text from a config file is ever compiled.
+- :func:`count` gives the totals only: a plain loop over the layout's shapes, each a product
+  of dimensions, summed into weights, biases, embedding, routed, active and matmul. What a
+  layout needs is worked out once per switches (:func:`_plan`: which dimensions, which shape
+  goes into which sum); each config then costs one evaluation of each dimension and one
+  product per shape. ``sweep`` and ``solve`` count thousands of configs of one layout, at
+  over 100,000 configs a second (benchmarks/startup.py).
 
 Counts are Python ints, exact to the last parameter; a test (test_layout.py) checks that
 both ways agree.
@@ -23,7 +22,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from paramcalc.config import Config
-from paramcalc.engine.layout import BIAS, ComponentLayout, Switches, dimension, is_embedding, layout, switches
+from paramcalc.engine.layout import BIAS, WEIGHT, ComponentLayout, Switches, dimension, is_embedding, layout, switches
 
 
 class Term:
@@ -79,9 +78,10 @@ class Component:
 
 class Counts(NamedTuple):
     """The totals of one config. `embedding`: Kaplan's embedding parameters (token, position
-    and type tables, an untied head); `active`: parameters used per token (a routed expert's
-    weights count experts_per_token / experts); `matmul`: the weights among them that multiply
-    each token's activations (a tied head's matmul is added by flops.py)."""
+    and type tables, an untied head); `routed`: the parameters of all routed experts (every
+    expert of every MoE block; 0 for a dense model); `active`: parameters used per token (a
+    routed expert's weights count experts_per_token / experts); `matmul`: the weights among
+    them that multiply each token's activations (a tied head's matmul is added by flops.py)."""
 
     total: int
     weights: int
@@ -89,72 +89,89 @@ class Counts(NamedTuple):
     embedding: int
     active: int
     matmul: int
+    routed: int
+
+
+class Sized(NamedTuple):
+    """One shape of a layout, ready to count: its dimensions as positions in Plan.dimensions,
+    and the sums it goes into. `repeat` shapes with the same factors and sums are counted once
+    and multiplied (q and o, k and v, up and gate are the same size)."""
+
+    dims: tuple[int, ...]
+    repeat: int
+    bias: bool
+    embedding: bool
+    matmul: bool
+    routed: bool
 
 
 class Plan(NamedTuple):
-    """A layout, the dimension names its shapes use, and two compiled functions of the config."""
+    """A layout, the dimension names its shapes use, how each is computed, and its shapes."""
 
     layout: tuple[ComponentLayout, ...]
     names: tuple[str, ...]
-    sizes: Callable[[Config], tuple[int, ...]]  # the value of each name, in order
-    totals: Callable[[Config], Counts]
-
-
-def source(comps: tuple[ComponentLayout, ...], names: tuple[str, ...]) -> str:
-    """Python source of a layout's two functions of the config `c`.
-
-    ``sizes(c)``: the value of each dimension in `names`. ``totals(c)``: the layout's totals
-    as sums of products, one product per shape; e.g. GPT-2's q weight is ``d0 * d1 * d2`` with
-    ``d0 = c.layers``, ``d1 = c.d_model``, ``d2 = c.heads * c.head_dim``. The source holds only
-    the fixed expressions of DIMENSIONS, local variable names, operators and calls of sum() and
-    Counts().
-    """
-    var = {name: f"d{i}" for i, name in enumerate(names)}
-    sums: dict[str, list[str]] = {"weights": [], "biases": [], "embedding": [], "active": [], "matmul": []}
-    for comp in comps:
-        for shape in comp.shapes:
-            product = " * ".join(var[n] for n in shape.dims)
-            sums["biases" if shape.kind == BIAS else "weights"].append(product)
-            if comp.is_embedding:
-                sums["embedding"].append(product)
-            used = f"{product} // c.experts * c.experts_per_token" if shape.routed else product
-            sums["active"].append(used)
-            if shape.matmul:
-                sums["matmul"].append(used)
-    return "\n".join(
-        [
-            f"def sizes(c):\n    return ({''.join(dimension(n) + ', ' for n in names)})\n",
-            "def totals(c):",
-            *(f"    {var[n]} = {dimension(n)}" for n in names),
-            # sum() of a flat tuple, not a chain of +: a chain as long as a deep MLP's would
-            # nest past the compiler's recursion limit.
-            *(f"    {key} = sum(({''.join(t + ', ' for t in terms)}))" for key, terms in sums.items()),
-            "    return Counts(weights + biases, weights, biases, embedding, active, matmul)",
-        ]
-    )
+    dimensions: tuple[Callable[[Config], int], ...]  # the value of each name, in order
+    shapes: tuple[Sized, ...]
 
 
 @lru_cache(maxsize=1024)
 def _plan(s: Switches) -> Plan:
-    """Compile a layout's functions once (about half a millisecond); every config with the
-    same switches reuses them."""
+    """What counting a layout needs, worked out once per switches; every config with the
+    same switches reuses it."""
     comps = layout(s)
     names = tuple(dict.fromkeys(n for comp in comps for shape in comp.shapes for n in shape.dims))
-    namespace: dict[str, object] = {"Counts": Counts, "sum": sum, "__builtins__": {}}
-    code = compile(source(comps, names), f"<paramcalc layout: {s.architecture}>", "exec")
-    exec(code, namespace)  # noqa: S102 (only our own expressions, see source)
-    return Plan(comps, names, namespace["sizes"], namespace["totals"])  # type: ignore[arg-type]
+    index = {name: i for i, name in enumerate(names)}
+    repeats: dict[tuple[tuple[int, ...], bool, bool, bool, bool], int] = {}
+    for comp in comps:
+        for shape in comp.shapes:
+            # The product does not depend on the order of its factors: sort them to merge equal shapes.
+            key = (
+                tuple(sorted(index[n] for n in shape.dims)),
+                shape.kind == BIAS,
+                comp.is_embedding,
+                shape.matmul,
+                shape.routed,
+            )
+            repeats[key] = repeats.get(key, 0) + 1
+    shapes = tuple(Sized(dims, n, *flags) for (dims, *flags), n in repeats.items())
+    return Plan(comps, names, tuple(dimension(n) for n in names), shapes)
 
 
 def count(config: Config) -> Counts:
-    """The totals of `config`, from its layout's compiled sums."""
-    return _plan(switches(config)).totals(config)
+    """The totals of `config`: each shape's product of dimensions, summed."""
+    plan = _plan(switches(config))
+    size = [dim(config) for dim in plan.dimensions]
+    weights = biases = embedding = routed = matmul = routed_matmul = 0
+    for dims, repeat, is_bias, in_embedding, is_matmul, is_routed in plan.shapes:
+        n = repeat
+        for i in dims:
+            n *= size[i]
+        if is_bias:
+            biases += n
+        else:
+            weights += n
+        if in_embedding:
+            embedding += n
+        if is_routed:
+            routed += n
+            if is_matmul:
+                routed_matmul += n
+        elif is_matmul:
+            matmul += n
+    total = weights + biases
+    if routed:  # of each routed tensor family (one per expert), experts_per_token of experts run per token
+        used = config.experts_per_token
+        active = total - routed + routed // config.experts * used
+        matmul += routed_matmul // config.experts * used
+    else:
+        active = total
+    return Counts(total, weights, biases, embedding, active, matmul, routed)
 
 
 def components(config: Config) -> list[Component]:
     """Every component of the model, in the order data flows through it, term by term."""
     plan = _plan(switches(config))
-    size = dict(zip(plan.names, plan.sizes(config)))
+    size = {name: dim(config) for name, dim in zip(plan.names, plan.dimensions)}
     return [
         Component(
             comp.name,
@@ -165,3 +182,73 @@ def components(config: Config) -> list[Component]:
         )
         for comp in plan.layout
     ]
+
+
+# The textbook view of a small mlp: every parameter by name, and the sum each unit computes.
+# Weights are indexed as in Goodfellow, Bengio & Courville 2016, Deep Learning, Section 6.1
+# (the XOR network h = g(W^T x + c): W_{i,j} joins input i to hidden unit j), with the layer as a
+# superscript as in Nielsen 2015, Neural Networks and Deep Learning, Chapter 2 (b_j^l, z_j^l;
+# Nielsen orders a weight's indices the other way, w^l_{jk} from unit k to unit j). So
+# w(i,j)^(l) joins unit i of layer l-1 (input x_i for l = 1) to unit j of layer l, b_j^(l) is
+# unit j's bias, z_j^(l) = sum_i a_i^(l-1) * w(i,j)^(l) + b_j^(l) its weighted sum, and
+# a_j^(l) = g(z_j^(l)) its output (a^(0) = x). In PyTorch, nn.Linear's weight[j-1, i-1] is w(i,j).
+TEXTBOOK_MAX_PARAMS = 100  # beyond this a list of every parameter stops being readable
+
+
+class TextbookParameter(NamedTuple):
+    """One parameter of an mlp: ``w(i,j)^(l)`` (kind WEIGHT, source i) or ``b_j^(l)`` (kind
+    BIAS, source None); layers and units counted from 1."""
+
+    name: str
+    kind: str
+    layer: int
+    source: int | None
+    unit: int
+
+
+class TextbookUnit(NamedTuple):
+    """Unit j of layer l and the sum it computes: `output` = sum of inputs[k] * weights[k], + bias."""
+
+    layer: int
+    unit: int
+    output: str  # z_j^(l)
+    inputs: tuple[str, ...]  # x_i for the first layer, a_i^(l-1) after it
+    weights: tuple[TextbookParameter, ...]
+    bias: TextbookParameter | None
+
+
+def mlp_widths(config: Config) -> tuple[tuple[str, str, int], ...]:
+    """What the dimensions n0, n1, ... of an mlp are: (name, role, width), role "input",
+    "hidden layer l" or "output"."""
+    last = len(config.layer_sizes) - 1
+    roles = ["input", *(f"hidden layer {k}" for k in range(1, last)), "output"]
+    return tuple((f"n{k}", role, width) for k, (role, width) in enumerate(zip(roles, config.layer_sizes)))
+
+
+def textbook_units(config: Config) -> tuple[TextbookUnit, ...]:
+    """Every unit of an mlp of at most TEXTBOOK_MAX_PARAMS parameters, layer by layer, with
+    the parameters it uses (each parameter belongs to exactly one unit)."""
+    if not config.is_mlp:
+        raise ValueError(f"{config.name} is not an mlp: the textbook names are for plain feed-forward nets")
+    total = count(config).total
+    if total > TEXTBOOK_MAX_PARAMS:
+        raise ValueError(
+            f"{config.name} has {total:,} parameters; the textbook names list at most {TEXTBOOK_MAX_PARAMS}"
+        )
+    units = []
+    sizes = config.layer_sizes
+    for layer in range(1, len(sizes)):
+        inputs = tuple(f"x{i}" if layer == 1 else f"a{i}^({layer - 1})" for i in range(1, sizes[layer - 1] + 1))
+        for j in range(1, sizes[layer] + 1):
+            weights = tuple(
+                TextbookParameter(f"w({i},{j})^({layer})", WEIGHT, layer, i, j) for i in range(1, sizes[layer - 1] + 1)
+            )
+            bias = TextbookParameter(f"b{j}^({layer})", BIAS, layer, None, j) if config.bias else None
+            units.append(TextbookUnit(layer, j, f"z{j}^({layer})", inputs, weights, bias))
+    return tuple(units)
+
+
+def textbook_parameters(config: Config) -> tuple[TextbookParameter, ...]:
+    """Every parameter of a small mlp by its textbook name, unit by unit: w(1,1)^(1),
+    w(2,1)^(1), b1^(1), w(1,2)^(1), ..."""
+    return tuple(p for unit in textbook_units(config) for p in (*unit.weights, *((unit.bias,) if unit.bias else ())))

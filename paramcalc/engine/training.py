@@ -381,9 +381,8 @@ def estimate(report: Report, settings: TrainSettings) -> TrainEstimate:
     room = usable - weights - gradients - optimizer
     max_micro_batch = max(0, room // per_sample) if per_sample > 0 else 0
 
-    at_seq = config._replace(context=seq)
     matmul = 2 * tied_head(config, count(config).matmul)  # routed experts count k of E
-    attention = attention_products_per_token(at_seq)
+    attention = attention_products_per_token(config, seq)
     forward = matmul + attention
     per_token = (2 if lora else 3) * forward
     recomputed = {Recompute.full: forward, Recompute.selective: attention, Recompute.none: 0}[s.recompute]

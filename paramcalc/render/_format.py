@@ -84,6 +84,10 @@ def summary_rows(report: Report) -> list[tuple[str, str]]:
     rows += [
         ("forward FLOPs per token", sci(f.forward_per_token)),
         ("training FLOPs per token", sci(f.training_per_token)),
+    ]
+    if f.training_tokens is None or f.training_total is None or f.six_nd is None:
+        return rows  # an mlp given no examples: no training totals
+    rows += [
         ("training tokens", f"{short_count(f.training_tokens)} ({TOKEN_SOURCES[f.tokens_source]})"),
         ("training FLOPs total", sci(f.training_total)),
         ("6ND", sci(f.six_nd)),
