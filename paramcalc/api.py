@@ -61,13 +61,13 @@ def tokens_value(tokens: int | float | str | None) -> int | None:
     """Training tokens as typed (300e9, '300B'), checked like the config field `tokens`."""
     if tokens is None:
         return None
-    from paramcalc.config import _check
-    from paramcalc.fields import FIELDS
+    from paramcalc.fields import parse_value
 
-    value, reason = _check(FIELDS["tokens"], tokens)
-    if reason is not None:
-        raise SettingError([("tokens", reason)])
-    return value  # type: ignore[return-value]
+    try:
+        value: int = parse_value("tokens", tokens)
+    except ValueError as exc:
+        raise SettingError([("tokens", str(exc))]) from None
+    return value
 
 
 def analyze(config: ConfigLike, tokens: int | float | str | None = None, set: Overrides = ()) -> Report:  # noqa: A002

@@ -1,22 +1,24 @@
 """The architecture config: an immutable record and its validation. No I/O here.
 
 A config is a plain mapping (from YAML, JSON or code) turned into a frozen :class:`Config` by
-:func:`parse_config`, which reports every problem at once as a :class:`ConfigError`.
-The fields themselves (names, kinds, defaults, help) are listed once, in fields.py.
+:func:`parse_config`, which reports every problem at once as a :class:`ConfigError`. The fields
+(names, kinds, defaults and derivations, bounds, where each applies) are listed once, in
+fields.py: the record's attributes, the defaults filled in here and the checks all come from
+:data:`FIELDS` and :data:`RULES`.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+import collections
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
-from paramcalc.errors import ConfigError, Problem, show
+from paramcalc.errors import ConfigError, Problem
 from paramcalc.errors import suggest as _suggest
 from paramcalc.fields import (  # noqa: F401  (re-exported: the public names of the schema)
     ACTIVATIONS,
     ARCHITECTURES,
+    COUNT_LIMIT,
     DECODER,
     ENCODER,
     ENCODER_DECODER,
@@ -24,64 +26,113 @@ from paramcalc.fields import (  # noqa: F401  (re-exported: the public names of 
     MAX_LAYER_SIZES,
     MLP,
     NORMS,
+    PARSERS,
     POSITIONS,
     QK_NORMS,
     REQUIRED,
+    RULES,
     TRANSFORMERS,
     Field,
+    Rule,
+    Values,
+    When,
+    parse_count,
+    parse_value,
 )
+from paramcalc.values import type_name
+
+__all__ = [
+    "ACTIVATIONS",
+    "ARCHITECTURES",
+    "COUNT_LIMIT",
+    "DECODER",
+    "ENCODER",
+    "ENCODER_DECODER",
+    "FIELDS",
+    "MAX_LAYER_SIZES",
+    "MLP",
+    "NORMS",
+    "POSITIONS",
+    "QK_NORMS",
+    "REQUIRED",
+    "TRANSFORMERS",
+    "Config",
+    "Field",
+    "parse_config",
+    "parse_count",
+    "parse_value",
+]
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    class _Record(tuple[Any, ...]):
+        _fields: ClassVar[tuple[str, ...]]
+
+        @classmethod
+        def _make(cls, values: Iterable[Any]) -> Self: ...
+        def _asdict(self) -> dict[str, Any]: ...
+        def _replace(self, **changes: Any) -> Self: ...
+        def __getattr__(self, name: str) -> Any: ...  # a field not annotated on Config
+
+else:
+    _Record = collections.namedtuple("_Record", tuple(FIELDS))  # one attribute per field, in FIELDS order
 
 
-class Config(NamedTuple):
-    """A validated architecture with every default filled in."""
+class Config(_Record):
+    """A validated architecture with every default filled in: one attribute per entry of FIELDS,
+    none with a default of its own (parse_config fills them all)."""
 
+    __slots__ = ()
+
+    # The types mypy sees; the attributes themselves come from FIELDS (a field not listed here is Any).
     name: str
     architecture: str
-    source: str | None = None
-    extends: str | None = None
-    layers: int = 0
-    encoder_layers: int = 0
-    decoder_layers: int = 0
-    d_model: int = 0
-    heads: int = 0
-    vocab: int = 0
-    context: int = 0
-    seq_len: int = 0
-    kv_heads: int = 0
-    head_dim: int = 0
-    d_ff: int = 0
-    activation: str = "gelu"
-    norm: str = "layernorm"
-    bias: bool = True
-    qkv_bias: bool = True
-    out_bias: bool = True
-    ffn_bias: bool = True
-    head_bias: bool = False
-    position: str = "learned"
-    position_offset: int = 0
-    relative_buckets: int = 32
-    tie_embeddings: bool = True
-    experts: int = 1
-    experts_per_token: int = 1
-    type_vocab: int = 0
-    pooler: bool = False
-    embedding_norm: bool = False
-    final_norm: bool = True
-    norms_per_layer: int = 2
-    embedding_dim: int = 0
-    qk_norm: str = "none"
-    qk_norm_bias: bool = False
-    expert_d_ff: int = 0
-    dense_layers: int = 0
-    shared_expert_d_ff: int = 0
-    shared_expert_gate: bool = False
-    kv_lora_rank: int = 0
-    q_lora_rank: int = 0
-    rope_head_dim: int = 0
-    v_head_dim: int = 0
-    mlm_head: bool = False
-    layer_sizes: tuple[int, ...] = ()
-    tokens: int | None = None
+    source: str | None
+    extends: str | None
+    layers: int
+    encoder_layers: int
+    decoder_layers: int
+    d_model: int
+    heads: int
+    vocab: int
+    context: int
+    seq_len: int
+    kv_heads: int
+    head_dim: int
+    d_ff: int
+    activation: str
+    norm: str
+    bias: bool
+    qkv_bias: bool
+    out_bias: bool
+    ffn_bias: bool
+    head_bias: bool
+    position: str
+    position_offset: int
+    relative_buckets: int
+    tie_embeddings: bool
+    experts: int
+    experts_per_token: int
+    type_vocab: int
+    pooler: bool
+    embedding_norm: bool
+    final_norm: bool
+    norms_per_layer: int
+    embedding_dim: int
+    qk_norm: str
+    qk_norm_bias: bool
+    expert_d_ff: int
+    dense_layers: int
+    shared_expert_d_ff: int
+    shared_expert_gate: bool
+    kv_lora_rank: int
+    q_lora_rank: int
+    rope_head_dim: int
+    v_head_dim: int
+    mlm_head: bool
+    layer_sizes: tuple[int, ...]
+    tokens: int | None
 
     @property
     def is_moe(self) -> bool:
@@ -90,10 +141,6 @@ class Config(NamedTuple):
     @property
     def is_mla(self) -> bool:
         return self.kv_lora_rank > 0
-
-    @property
-    def moe_layers(self) -> int:
-        return self.layers - self.dense_layers if self.is_moe else 0
 
     @property
     def qk_head_dim(self) -> int:
@@ -147,281 +194,209 @@ class Config(NamedTuple):
         return self.v_head_dim if self.is_mla else self.head_dim
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields that apply to this architecture, defaults filled in."""
-        hidden: set[str] = set()
-        if not self.is_moe:
-            hidden |= _MOE_FIELDS
-        if not self.is_mla:
-            hidden |= _MLA_FIELDS
+        """The fields that apply to this architecture (and, for MoE or MLA fields, to this
+        model), defaults filled in."""
+        plan = _PLANS[self.architecture]
         return {
             name: (list(value) if isinstance(value, tuple) else value)
-            for name, value in self._asdict().items()
-            if self.architecture in FIELDS[name].only
-            and name not in hidden
+            for name, value, when in zip(plan.shown, plan.getter(self), plan.shown_when)
+            if (when is None or getattr(self, when.field) >= when.minimum)
             and not (name == "seq_len" and value == self.context)  # shown only when set apart from context
         }
 
 
-# Fields that mean nothing unless the model has experts, or multi-head latent attention.
-_MOE_FIELDS = frozenset(
-    {"experts_per_token", "expert_d_ff", "dense_layers", "shared_expert_d_ff", "shared_expert_gate"}
-)
-_MLA_FIELDS = frozenset({"q_lora_rank", "rope_head_dim", "v_head_dim"})
+class _Plan(NamedTuple):
+    """How parse_config fills and checks a config of one architecture, worked out once from FIELDS."""
+
+    fields: frozenset[str]  # may be given
+    required: tuple[Field, ...]
+    base: dict[str, Any]  # plain defaults of the fields that apply, off values of those that do not
+    derived: tuple[tuple[str, Callable[[Values], Any]], ...]  # ... and with a derivation, in FIELDS order
+    whens: tuple[tuple[When, tuple[tuple[str, Any], ...]], ...]  # condition -> (field, off value)
+    off_derived: tuple[tuple[str, Callable[[Values], Any]], ...]
+    rules: tuple[Rule, ...]
+    shown: tuple[str, ...]  # to_dict
+    shown_when: tuple[When | None, ...]
+    getter: Callable[[Config], tuple[Any, ...]]
 
 
-_COUNT_SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, "t": 10**12}
-_COUNT_RE = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]*)?(?:e[+-]?[0-9]+)?)\s*([kmbgt]?)\s*$", re.I)
+def _plan(arch: str) -> _Plan:
+    from operator import attrgetter
 
-
-COUNT_LIMIT = 10**30  # parse_count refuses more, before building a huge integer
-
-
-def parse_count(value: object) -> int:
-    """A positive whole number from 300000000000, 3e11, '300e9', '300B', '1.5T' or '300_000'.
-
-    Raises ValueError with a reason a person can act on.
-    """
-    if isinstance(value, bool):
-        raise ValueError(f"{show(value)} is not a number")
-    if isinstance(value, int):
-        number: int = value
-    elif isinstance(value, float):
-        if math.isfinite(value) and value > COUNT_LIMIT:
-            raise ValueError(f"{show(value)} is too large")
-        if not math.isfinite(value) or value != int(value):
-            raise ValueError(f"{show(value)} is not a whole number")
-        number = int(value)
-    elif isinstance(value, str):
-        match = _COUNT_RE.match(value)
-        if not match:
-            raise ValueError(f"{show(value)} is not a number (examples: 300e9, 3e11, 300B, 1.5T)")
-        digits, suffix = match.group(1).replace("_", "").replace(",", ""), match.group(2).lower()
-        from decimal import Decimal, InvalidOperation
-
-        try:
-            exact = Decimal(digits) * _COUNT_SUFFIX[suffix]
-        except InvalidOperation:
-            raise ValueError(f"{show(value)} is not a number") from None
-        except ArithmeticError:  # decimal.Overflow: an exponent beyond Decimal's range
-            raise ValueError(f"{show(value)} is too large") from None
-        if exact > COUNT_LIMIT:
-            raise ValueError(f"{show(value)} is too large")
-        if exact != exact.to_integral_value():
-            raise ValueError(f"{show(value)} is not a whole number")
-        number = int(exact)
-    else:
-        raise ValueError(f"{show(value)} is not a number")
-    if number <= 0:
-        raise ValueError(f"{show(value)} must be positive")
-    if number > COUNT_LIMIT:
-        raise ValueError(f"{show(value)} is too large")
-    return number
-
-
-def _type_name(value: object) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(
-        type(value), f"a {type(value).__name__}"
+    applies = [f for f in FIELDS.values() if arch in f.only]
+    others = [f for f in FIELDS.values() if arch not in f.only]
+    whens: dict[When, list[tuple[str, Any]]] = {}
+    for f in applies:
+        if f.when is not None:
+            whens.setdefault(f.when, []).append((f.name, f.off_value()))
+    offs = {f.name: f.off_value() for f in others}
+    return _Plan(
+        fields=frozenset(f.name for f in applies),
+        required=tuple(f for f in applies if f.default is REQUIRED),
+        base={
+            **{f.name: f.default for f in applies if f.default is not REQUIRED and f.derivation() is None},
+            **{k: v for k, v in offs.items() if not callable(v)},
+        },
+        derived=tuple((f.name, d) for f in applies if (d := f.derivation()) is not None),
+        whens=tuple((when, tuple(fields)) for when, fields in whens.items()),
+        off_derived=tuple((k, v) for k, v in offs.items() if callable(v)),
+        rules=tuple(r for r in RULES if arch in r.only),
+        shown=tuple(f.name for f in applies),
+        shown_when=tuple(f.when for f in applies),
+        getter=attrgetter(*(f.name for f in applies)),
     )
 
 
-def _check(field: Field, value: object) -> tuple[object, str | None]:
-    """(parsed value, None) or (None, reason)."""
-    if field.kind == "str":
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            return str(value), None
-        return None, f"must be text, not {_type_name(value)}"
-    if field.kind == "bool":
-        if isinstance(value, bool):
-            return value, None
-        return None, f"must be true or false, not {show(value)}"
-    if field.kind == "enum":
-        if isinstance(value, str) and value.lower() in field.choices:
-            return value.lower(), None
-        hint = _suggest(str(value), field.choices)
-        return None, f"{show(value)} is not one of {', '.join(field.choices)}{hint}"
-    if field.kind == "int":
-        if isinstance(value, int) and not isinstance(value, bool):
-            if value < field.minimum:
-                limit = "positive" if field.minimum == 1 else f"at least {field.minimum}"
-                return None, f"must be {limit}, not {value}"
-            if value > field.maximum:
-                return None, f"must be at most {field.maximum:,}, not {value:.3g}"
-            return value, None
-        return None, f"must be a whole number, not {_type_name(value)} ({show(value)})"
-    if field.kind == "count":
-        try:
-            number = parse_count(value)
-        except ValueError as exc:
-            return None, str(exc)
-        if number > field.maximum:
-            return None, f"must be at most {field.maximum:.0e}, not {number:.3g}"
-        return number, None
-    if field.kind == "sizes":
-        if not (
-            isinstance(value, list)
-            and len(value) >= 2
-            and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
-        ):
-            return None, f"must be a list of at least two positive whole numbers, not {show(value)}"
-        if len(value) > MAX_LAYER_SIZES:
-            return None, f"has {len(value):,} widths; paramcalc counts at most {MAX_LAYER_SIZES:,} (10,000 layers)"
-        if max(value) > field.maximum:
-            return None, f"widths must be at most {field.maximum:,}, not {max(value):.3g}"
-        return tuple(value), None
-    raise AssertionError(field.kind)  # pragma: no cover
+_PLANS = {arch: _plan(arch) for arch in ARCHITECTURES}
+_NAMES = tuple(FIELDS)
+_new = Config._make
+
+
+# Keys of a HuggingFace config.json: two of them among the unknown fields, and no model_type
+# (which would have converted it), mean one root cause rather than a dozen unknown fields.
+_HF_KEYS = frozenset(
+    {
+        "architectures",
+        "hidden_size",
+        "num_attention_heads",
+        "num_hidden_layers",
+        "num_key_value_heads",
+        "intermediate_size",
+        "vocab_size",
+        "max_position_embeddings",
+        "n_embd",
+        "n_layer",
+        "n_head",
+        "n_positions",
+        "num_layers",
+        "num_heads",
+        "d_kv",
+        "torch_dtype",
+        "transformers_version",
+    }
+)
+_TRANSFORMER_SIZES = ("layers", "d_model", "heads", "vocab", "context")
+
+
+def _hf_model_type(raw: Mapping[str, Any]) -> str:
+    """The model_type to suggest: from `architectures` (LlamaForCausalLM -> llama) if paramcalc
+    knows that family, else llama."""
+    from paramcalc.hf.families import FAMILIES
+
+    names = raw.get("architectures")
+    if isinstance(names, list) and names and isinstance(names[0], str):
+        stem = names[0].lower()
+        for suffix in ("forcausallm", "lmheadmodel", "formaskedlm", "forconditionalgeneration", "model"):
+            stem = stem.removesuffix(suffix)
+        for guess in (stem, stem.replace("-", "_"), stem.replace("moe", "_moe")):
+            if guess in FAMILIES:
+                return guess
+    return "llama"
+
+
+def looks_like_hf(raw: Mapping[str, Any]) -> bool:
+    """A mapping with HuggingFace config keys (hidden_size, num_attention_heads, ...)."""
+    return sum(1 for k in raw if k in _HF_KEYS) >= 2
+
+
+def _root_cause(raw: Mapping[str, Any], values: Values, problems: list[Problem], source: str) -> list[Problem] | None:
+    """The one problem behind the others, first, with what only follows from it left out; None
+    when there is none."""
+    if looks_like_hf(raw):
+        example = _hf_model_type(raw)
+        message = (
+            f'looks like a HuggingFace config.json without "model_type": add it (e.g. "model_type": "{example}") '
+            "and paramcalc converts it"
+        )
+        return [Problem(source, None, message)]
+    if "architecture" in raw and "architecture" not in values:
+        # An unknown architecture: which fields apply, and which are required, is unknown too.
+        first = [p for p in problems if p.field == "architecture"]
+        return first + [p for p in problems if p.field != "architecture"]
+    if "layer_sizes" in values and "architecture" not in raw and not any(k in raw for k in _TRANSFORMER_SIZES):
+        hint = Problem(source, "layer_sizes", "describes a plain feed-forward net: add 'architecture: mlp'")
+        return [hint, *problems]
+    return None
 
 
 def parse_config(raw: Mapping[str, Any], source: str = "<config>", name: str | None = None) -> Config:
-    """Validate a mapping of fields and fill in defaults.
+    """Validate a mapping of fields and fill in defaults, all from FIELDS.
 
     ``source`` names the file in messages; ``name`` is the display name when the mapping has none.
-    Every problem is collected and raised together as one :class:`ConfigError`.
+    Every problem is collected and raised together as one :class:`ConfigError`, the root cause
+    first and what merely follows from it (a field of an unknown architecture) left out.
     """
-    problems: list[Problem] = []
-
-    def problem(field: str | None, message: str) -> None:
-        problems.append(Problem(source, field, message))
-
     if not isinstance(raw, Mapping):
-        raise ConfigError([Problem(source, None, f"must be a mapping of fields, not {_type_name(raw)}")])
+        raise ConfigError([Problem(source, None, f"must be a mapping of fields, not {type_name(raw)}")])
 
-    values: dict[str, Any] = {}
+    # Each value on its own: kind and bounds.
+    problems: list[Problem] = []
+    values: Values = {}
     for key, value in raw.items():
-        field = FIELDS.get(key) if isinstance(key, str) else None
-        if field is None:
-            problem(str(key), f"unknown field{_suggest(str(key), FIELDS)}")
-            continue
-        if value is None:
-            problem(key, "has no value (remove the line to use the default)")
-            continue
-        parsed, reason = _check(field, value)
-        if reason is not None:
-            problem(key, reason)
+        parse = PARSERS.get(key) if type(key) is str else None
+        if parse is None:
+            problems.append(Problem(source, str(key), f"unknown field{_suggest(str(key), FIELDS)}"))
+        elif value is None:
+            problems.append(Problem(source, key, "has no value (remove the line to use the default)"))
         else:
-            values[key] = parsed
+            try:
+                values[key] = parse(value)
+            except ValueError as exc:
+                problems.append(Problem(source, key, str(exc)))
+    if problems or ("layer_sizes" in values and "architecture" not in raw):
+        root = _root_cause(raw, values, problems, source)
+        if root is not None:
+            raise ConfigError(root)
 
-    arch = values.get("architecture", FIELDS["architecture"].default)
-    if "architecture" in raw and "architecture" not in values:
-        arch = DECODER  # already reported; check the rest as a decoder
-    for key in values:
-        if arch not in FIELDS[key].only:
+    # Where each applies, what is required, then defaults and derivations in FIELDS order.
+    arch = values.get("architecture", DECODER)
+    plan = _PLANS[arch]
+    if not plan.fields.issuperset(values):
+        for key in [k for k in values if k not in plan.fields]:
             allowed = ", ".join(FIELDS[key].only)
-            problem(key, f"does not apply to architecture '{arch}' (only to {allowed})")
+            problems.append(Problem(source, key, f"does not apply to architecture '{arch}' (only to {allowed})"))
+            del values[key]
+    for field in plan.required:
+        if field.name not in raw:
+            if field.unless and all(k in raw for k in field.unless):
+                values[field.name] = field.nothing()
+            else:
+                problems.append(Problem(source, field.name, f"is required for architecture '{arch}'"))
+    if name and "name" not in raw:
+        values["name"] = name
+    given = values
+    values = {**plan.base, **given}
+    if problems:  # a value that failed its check gets no default either: its rules are skipped
+        for key in raw:
+            if key not in given and key in values:
+                del values[key]
+    for key, derive in plan.derived:
+        if key not in raw and key not in given:
+            try:
+                values[key] = derive(values)
+            except (KeyError, ArithmeticError):  # a value it needs was reported above
+                pass
 
-    def given(key: str, default: Any) -> Any:
-        return values.get(key, default)
+    # Fields that mean nothing without experts or latent attention hold their off value.
+    for when, fields in plan.whens:
+        if when.field in raw and when.field not in values:
+            continue  # the condition's own field was reported
+        if not when.holds(values):
+            for key, off in fields:
+                if key in raw and key in values and values[key] != off:
+                    problems.append(Problem(source, key, f"applies only to {when.words}"))
+                values[key] = off
 
-    if arch == MLP:
-        if "layer_sizes" not in raw:
-            problem("layer_sizes", "is required for architecture 'mlp'")
-        if problems:
-            raise ConfigError(problems)
-        return Config(
-            name=given("name", name or "mlp"),
-            architecture=MLP,
-            source=values.get("source"),
-            extends=values.get("extends"),
-            bias=given("bias", True),
-            layer_sizes=values["layer_sizes"],
-            layers=len(values["layer_sizes"]) - 1,
-            tokens=values.get("tokens"),
-        )
-
-    needed = ["d_model", "heads", "vocab", "context"]
-    if arch != ENCODER_DECODER or not ("encoder_layers" in raw and "decoder_layers" in raw):
-        needed.insert(0, "layers")
-    for key in needed:
-        if key not in raw:
-            problem(key, f"is required for architecture '{arch}'")
-
-    d_model = values.get("d_model", 0)
-    heads = values.get("heads", 0)
-    if "head_dim" not in raw and d_model and heads and d_model % heads:
-        problem("heads", f"{heads} does not divide d_model {d_model} (or give head_dim)")
-    kv_heads = given("kv_heads", heads)
-    if heads and kv_heads and heads % kv_heads:
-        problem("kv_heads", f"{kv_heads} does not divide heads {heads}")
-    experts = given("experts", 1)
-    per_token = given("experts_per_token", 1)
-    if per_token > experts:
-        problem("experts_per_token", f"{per_token} is more than experts {experts}")
-    layers_n = values.get("layers", 0)
-    dense = given("dense_layers", 0)
-    if "dense_layers" in values and experts == 1:
-        problem("dense_layers", "applies only to a mixture of experts (experts > 1)")
-    elif layers_n and dense > layers_n:
-        problem("dense_layers", f"{dense} is more than layers {layers_n}")
-    for key in ("expert_d_ff", "shared_expert_d_ff", "shared_expert_gate"):
-        if key in values and experts == 1:
-            problem(key, "applies only to a mixture of experts (experts > 1)")
-    if values.get("qk_norm_bias") and given("qk_norm", "none") == "none":
-        problem("qk_norm_bias", "needs qk_norm (head or full)")
-    if values.get("shared_expert_gate") and not values.get("shared_expert_d_ff"):
-        problem("shared_expert_gate", "needs a shared expert (shared_expert_d_ff > 0)")
-    for key in ("q_lora_rank", "rope_head_dim", "v_head_dim"):
-        if values.get(key) and not values.get("kv_lora_rank"):
-            problem(key, "applies only to multi-head latent attention (kv_lora_rank > 0)")
-    if values.get("kv_lora_rank") and arch != DECODER:
-        problem("kv_lora_rank", "multi-head latent attention is supported for decoders only")
-    if "seq_len" in values and "context" in values and values["seq_len"] > values["context"]:
-        problem(
-            "seq_len",
-            f"{values['seq_len']} is more than context {values['context']} (the longest sequence the model takes)",
-        )
-    position = given("position", "learned")
-    if position == "relative" and arch == ENCODER:
-        problem("position", "'relative' (T5 buckets) applies to decoder and encoder-decoder stacks")
+    for rule in plan.rules:
+        try:
+            message = rule.check(values, raw)
+        except KeyError:  # a field it reads was reported above
+            continue
+        if message is not None:
+            problems.append(Problem(source, rule.field, message))
     if problems:
         raise ConfigError(problems)
 
-    layers = values.get("layers", 0)
-    bias = given("bias", True)
-    encoder = arch == ENCODER
-    return Config(
-        name=given("name", name or "config"),
-        architecture=arch,
-        source=values.get("source"),
-        extends=values.get("extends"),
-        layers=layers,
-        encoder_layers=given("encoder_layers", layers) if arch == ENCODER_DECODER else 0,
-        decoder_layers=given("decoder_layers", layers) if arch == ENCODER_DECODER else 0,
-        d_model=d_model,
-        heads=heads,
-        vocab=values["vocab"],
-        context=values["context"],
-        seq_len=given("seq_len", values["context"]),
-        kv_heads=kv_heads,
-        head_dim=given("head_dim", d_model // heads),
-        d_ff=given("d_ff", 4 * d_model),
-        activation=given("activation", "gelu"),
-        norm=given("norm", "layernorm"),
-        bias=bias,
-        qkv_bias=given("qkv_bias", bias),
-        out_bias=given("out_bias", bias),
-        ffn_bias=given("ffn_bias", bias),
-        head_bias=given("head_bias", False),
-        position=position,
-        position_offset=given("position_offset", 0),
-        relative_buckets=given("relative_buckets", 32),
-        tie_embeddings=given("tie_embeddings", True),
-        experts=experts,
-        experts_per_token=per_token,
-        type_vocab=given("type_vocab", 2) if encoder else 0,
-        pooler=given("pooler", True) if encoder else False,
-        embedding_norm=given("embedding_norm", encoder),
-        final_norm=given("final_norm", not encoder),
-        norms_per_layer=given("norms_per_layer", 2),
-        embedding_dim=given("embedding_dim", d_model),
-        qk_norm=given("qk_norm", "none"),
-        qk_norm_bias=given("qk_norm_bias", False),
-        expert_d_ff=given("expert_d_ff", given("d_ff", 4 * d_model)) if experts > 1 else 0,
-        dense_layers=given("dense_layers", 0),
-        shared_expert_d_ff=given("shared_expert_d_ff", 0),
-        shared_expert_gate=given("shared_expert_gate", False),
-        kv_lora_rank=given("kv_lora_rank", 0),
-        q_lora_rank=given("q_lora_rank", 0),
-        rope_head_dim=given("rope_head_dim", 0),
-        v_head_dim=given("v_head_dim", given("head_dim", d_model // heads)) if values.get("kv_lora_rank") else 0,
-        mlm_head=given("mlm_head", False),
-        tokens=values.get("tokens"),
-    )
+    for key, off in plan.off_derived:
+        values[key] = off(values)
+    return _new(map(values.__getitem__, _NAMES))

@@ -1,11 +1,21 @@
-"""Every config field: name, kind, default, bounds and the words the README and schema show.
+"""Every config field, once: name, kind, default or derivation, bounds, where it applies, help.
 
-:data:`FIELDS` is the single list: validation (config.py), the README and tests read it.
+:data:`FIELDS` is the single list. Validation and the record (config.py), the JSON Schema
+(schema.py), the layout switches (engine/layout.py) and the README table test all read it;
+nothing else holds a default. Adding a field is one entry here. The rules that tie fields
+together (heads divides d_model, ...) are :data:`RULES`, next to the fields they name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
+
+from paramcalc.errors import suggest
+from paramcalc.values import COUNT_LIMIT as COUNT_LIMIT  # re-exported: one import for the schema's names
+from paramcalc.values import KIND_PARSERS, fast_parser
+from paramcalc.values import MAX_LAYER_SIZES as MAX_LAYER_SIZES
+from paramcalc.values import parse_count as parse_count
 
 DECODER = "decoder"
 ENCODER = "encoder"
@@ -21,249 +31,449 @@ QK_NORMS = ("none", "head", "full")
 POSITIONS = ("learned", "rotary", "alibi", "sinusoidal", "none", "relative", "xl")
 
 REQUIRED = object()  # marker: the field has no default
-MAX_LAYER_SIZES = 10_001  # an MLP's widths: 10,000 layers, far deeper than any real MLP
+KINDS = ("str", "int", "bool", "enum", "count", "sizes")
+
+Values = dict[str, Any]  # the fields resolved so far, by name
+Switch = Callable[[Any], Any]  # a config -> the value of a layout switch (hashable)
+
+
+class When(NamedTuple):
+    """A field that means something only while `field` is at least `minimum` (a mixture of
+    experts: experts >= 2). Otherwise it holds its `off` value, and giving another is an error."""
+
+    field: str
+    minimum: int
+    words: str
+
+    def holds(self, values: Mapping[str, Any]) -> bool:
+        value = values.get(self.field, FIELDS[self.field].default)
+        return isinstance(value, int) and value >= self.minimum
+
+
+MOE = When("experts", 2, "a mixture of experts (experts > 1)")
+MLA = When("kv_lora_rank", 1, "multi-head latent attention (kv_lora_rank > 0)")
 
 
 class Field(NamedTuple):
-    """One config field as a person sees it in the README and the schema."""
+    """One config field as a person sees it in the README and the schema, and as parse_config
+    fills it in."""
 
     name: str
-    kind: str  # "str" | "int" | "bool" | "enum" | "count" | "sizes"
+    kind: str  # one of KINDS
     help: str
-    default: Any = None  # a value, REQUIRED, or None (derived: see `derived`)
-    derived: str = ""  # how the default is derived from other fields, in words
+    default: Any = None  # a value, REQUIRED, or None (no value unless `derive` gives one)
+    derived: str = ""  # the derivation in words (README, schema); a bare field name derives by copying it
     choices: tuple[str, ...] = ()
     minimum: int = 1
     maximum: int = 10**12  # far above any real size; keeps every figure finite and fast
-    only: tuple[str, ...] = TRANSFORMERS  # architectures the field applies to
+    only: tuple[str, ...] = TRANSFORMERS  # architectures where the field may be given
+    derive: Callable[[Values], Any] | None = None  # the default, from fields earlier in FIELDS
+    off: Any = None  # the value where the field does not apply (or a function of the values); None: see off_value
+    when: When | None = None  # a further condition for the field to apply
+    unless: tuple[str, ...] = ()  # a REQUIRED field is not required when all of these are given
+    # A layout switch (engine/layout.py): True = the value itself chooses tensors (norm, bias);
+    # (name, n) = whether the value exceeds n (moe: experts > 1); (name, function of the config).
+    switch: bool | tuple[str, int | Switch] = False
+
+    def derivation(self) -> Callable[[Values], Any] | None:
+        if self.derive is not None:
+            return self.derive
+        if self.derived in _NAMES:  # `derived="heads"`: a copy of heads
+            copied = self.derived
+            return lambda values: values[copied]
+        return None
+
+    def off_value(self) -> Any:
+        """What the record holds where the field does not apply: `off` (a value, or a function of
+        the values), else the default when it is a plain value, else nothing of its kind."""
+        if self.off is not None:
+            return self.off
+        if self.default is not None and self.default is not REQUIRED and self.derivation() is None:
+            return self.default
+        return self.nothing()
+
+    def nothing(self) -> Any:
+        """The empty value of the kind: 0, false, (), or None for text and counts."""
+        return {"int": 0, "bool": False, "sizes": ()}.get(self.kind)
+
+    def parse(self, value: object) -> Any:
+        """The value as the record holds it, or ValueError with the reason (no field name)."""
+        return KIND_PARSERS[self.kind](self, value)
 
 
-FIELDS: dict[str, Field] = {
-    f.name: f
-    for f in (
-        Field("name", "str", "display name", derived="the file's stem", only=ARCHITECTURES),
-        Field("source", "str", "where the numbers come from (paper, model card)", only=ARCHITECTURES),
-        Field(
-            "extends",
-            "str",
-            "start from a preset or another file (relative to this one), then apply this file's fields",
-            only=ARCHITECTURES,
-        ),
-        Field(
-            "architecture",
-            "enum",
-            "decoder (GPT), encoder (BERT), encoder-decoder (T5) or mlp (plain feed-forward net)",
-            default=DECODER,
-            choices=ARCHITECTURES,
-            only=ARCHITECTURES,
-        ),
-        Field("layers", "int", "transformer blocks", default=REQUIRED),
-        Field(
-            "encoder_layers",
-            "int",
-            "encoder blocks (encoder-decoder only)",
-            derived="layers",
-            only=(ENCODER_DECODER,),
-        ),
-        Field(
-            "decoder_layers",
-            "int",
-            "decoder blocks (encoder-decoder only)",
-            derived="layers",
-            only=(ENCODER_DECODER,),
-        ),
-        Field("d_model", "int", "hidden size", default=REQUIRED),
-        Field("heads", "int", "attention (query) heads", default=REQUIRED),
-        Field("vocab", "int", "vocabulary size", default=REQUIRED),
-        Field("context", "int", "maximum sequence length", default=REQUIRED),
-        Field(
-            "seq_len",
-            "int",
-            "training sequence length: the attention FLOPs per token are counted at this length "
-            "(Llama-3.1: context 131072, trained at 8192); at most context",
-            derived="context",
-        ),
-        Field(
-            "kv_heads",
-            "int",
-            "key/value heads: heads = MHA, 1 = MQA, in between = GQA",
-            derived="heads",
-        ),
-        Field(
-            "head_dim",
-            "int",
-            "size of one attention head",
-            derived="d_model / heads (must divide unless head_dim is given)",
-        ),
-        Field("d_ff", "int", "feed-forward inner size", derived="4 * d_model"),
-        Field(
-            "activation",
-            "enum",
-            "gelu, relu, silu (2 matrices) or gated swiglu, geglu, reglu (3 matrices)",
-            default="gelu",
-            choices=tuple(ACTIVATIONS),
-        ),
-        Field(
-            "norm",
-            "enum",
-            "layernorm (weight + bias), rmsnorm (weight only), nonparametric (no parameters)",
-            default="layernorm",
-            choices=NORMS,
-        ),
-        Field("bias", "bool", "biases in the linear layers", default=True, only=(*TRANSFORMERS, MLP)),
-        Field("qkv_bias", "bool", "biases on the q, k, v projections", derived="bias"),
-        Field("out_bias", "bool", "bias on the attention output projection", derived="bias"),
-        Field("ffn_bias", "bool", "biases in the feed-forward layers", derived="bias"),
-        Field("head_bias", "bool", "bias on the output head (phi, GPT-J)", default=False),
-        Field(
-            "position",
-            "enum",
-            "learned (a context x d_model table), rotary, alibi, sinusoidal, none (no parameters), "
-            "relative (T5: a buckets x heads bias table in the first block of each stack), "
-            "xl (Transformer-XL, Gopher, Chinchilla: per layer a d_model x heads*head_dim "
-            "projection of the relative positions and two heads*head_dim biases)",
-            default="learned",
-            choices=POSITIONS,
-        ),
-        Field(
-            "position_offset",
-            "int",
-            "extra rows in a learned position table (OPT and RoBERTa keep 2)",
-            default=0,
-            minimum=0,
-        ),
-        Field("relative_buckets", "int", "buckets of a relative position table", default=32),
-        Field("tie_embeddings", "bool", "the output head shares the token embedding", default=True),
-        Field("experts", "int", "mixture-of-experts FFN: experts per layer", default=1),
-        Field("experts_per_token", "int", "routed experts per token", default=1),
-        Field(
-            "type_vocab",
-            "int",
-            "token-type embeddings (encoder only; BERT: 2)",
-            default=2,
-            minimum=0,
-            only=(ENCODER,),
-        ),
-        Field(
-            "pooler",
-            "bool",
-            "the pooler: a d_model x d_model dense layer with bias (encoder only)",
-            default=True,
-            only=(ENCODER,),
-        ),
-        Field(
-            "embedding_norm",
-            "bool",
-            "a norm right after the embeddings (BERT, BLOOM)",
-            derived="true for encoder, else false",
-        ),
-        Field(
-            "final_norm",
-            "bool",
-            "a norm after the last block (pre-LN models)",
-            derived="false for encoder (post-LN), else true",
-        ),
-        Field(
-            "norms_per_layer",
-            "int",
-            "norms in each block (1 for a parallel block like GPT-J; decoder blocks of an "
-            "encoder-decoder get one more for cross-attention)",
-            default=2,
-            minimum=0,
-        ),
-        Field(
-            "embedding_dim",
-            "int",
-            "width of the token embedding when it differs from d_model (OPT-350m: 512); adds "
-            "project_in and project_out, embedding_dim x d_model each, no bias",
-            derived="d_model",
-        ),
-        Field(
-            "qk_norm",
-            "enum",
-            "norms on queries and keys: head = a head_dim gain each for q and k (Qwen3), full = "
-            "heads*head_dim for q and kv_heads*head_dim for k (OLMo-2, StableLM)",
-            default="none",
-            choices=QK_NORMS,
-        ),
-        Field(
-            "qk_norm_bias",
-            "bool",
-            "the q and k norms also have a shift (Phi with qk_layernorm)",
-            default=False,
-        ),
-        Field(
-            "expert_d_ff",
-            "int",
-            "mixture of experts: inner size of one routed expert",
-            derived="d_ff",
-        ),
-        Field(
-            "dense_layers",
-            "int",
-            "mixture of experts: blocks with a dense feed-forward of d_ff instead of experts "
-            "(DeepSeek-V3: the first 3)",
-            default=0,
-            minimum=0,
-        ),
-        Field(
-            "shared_expert_d_ff",
-            "int",
-            "mixture of experts: inner size of the always-active shared expert feed-forward "
-            "(DeepSeek: shared experts x their size; Qwen2-MoE: 5632); 0 = none",
-            default=0,
-            minimum=0,
-        ),
-        Field(
-            "shared_expert_gate",
-            "bool",
-            "a d_model x 1 sigmoid gate on the shared expert (Qwen2-MoE)",
-            default=False,
-        ),
-        Field(
-            "kv_lora_rank",
-            "int",
-            "multi-head latent attention (DeepSeek-V2/V3): width of the compressed key/value "
-            "latent; 0 = ordinary attention",
-            default=0,
-            minimum=0,
-        ),
-        Field(
-            "q_lora_rank",
-            "int",
-            "MLA: width of the compressed query latent; 0 = queries projected directly",
-            default=0,
-            minimum=0,
-        ),
-        Field(
-            "rope_head_dim",
-            "int",
-            "MLA: rotary part of each query/key head, on top of head_dim (DeepSeek: 64)",
-            default=0,
-            minimum=0,
-        ),
-        Field("v_head_dim", "int", "MLA: size of each value head", derived="head_dim"),
-        Field(
-            "mlm_head",
-            "bool",
-            "encoder only: the masked-LM head (a d_model x d_model transform with bias, a norm, and a "
-            "vocab bias on the output layer tied to the embedding); the pooler is then usually off",
-            default=False,
-            only=(ENCODER,),
-        ),
-        Field(
-            "layer_sizes",
-            "sizes",
-            "mlp only: widths from input to output, e.g. [2, 2, 1]; 2 to 10,001 of them",
-            default=REQUIRED,
-            only=(MLP,),
-        ),
-        Field(
-            "tokens",
-            "count",
-            "training tokens for the FLOPs estimate; 300e9, 3e11 and 300B are accepted",
-            maximum=10**18,
-            only=ARCHITECTURES,
-        ),
+def _mlp_layers(values: Values) -> int:
+    return len(values["layer_sizes"]) - 1
+
+
+_FIELD_LIST = (
+    Field(
+        "name",
+        "str",
+        "display name",
+        derived="the file's stem",
+        only=ARCHITECTURES,
+        derive=lambda v: "mlp" if v["architecture"] == MLP else "config",
+    ),
+    Field(
+        "architecture",
+        "enum",
+        "decoder (GPT), encoder (BERT), encoder-decoder (T5) or mlp (plain feed-forward net)",
+        default=DECODER,
+        choices=ARCHITECTURES,
+        only=ARCHITECTURES,
+        switch=True,
+    ),
+    Field("source", "str", "where the numbers come from (paper, model card)", only=ARCHITECTURES),
+    Field(
+        "extends",
+        "str",
+        "start from a preset or another file (relative to this one), then apply this file's fields",
+        only=ARCHITECTURES,
+    ),
+    Field(
+        "layers",
+        "int",
+        "transformer blocks",
+        default=REQUIRED,
+        off=_mlp_layers,  # an mlp: one layer per pair of widths
+        unless=("encoder_layers", "decoder_layers"),
+    ),
+    Field("encoder_layers", "int", "encoder blocks (encoder-decoder only)", derived="layers", only=(ENCODER_DECODER,)),
+    Field("decoder_layers", "int", "decoder blocks (encoder-decoder only)", derived="layers", only=(ENCODER_DECODER,)),
+    Field("d_model", "int", "hidden size", default=REQUIRED),
+    Field("heads", "int", "attention (query) heads", default=REQUIRED),
+    Field("vocab", "int", "vocabulary size", default=REQUIRED),
+    Field("context", "int", "maximum sequence length", default=REQUIRED),
+    Field(
+        "seq_len",
+        "int",
+        "training sequence length: the attention FLOPs per token are counted at this length "
+        "(Llama-3.1: context 131072, trained at 8192); at most context",
+        derived="context",
+    ),
+    Field("kv_heads", "int", "key/value heads: heads = MHA, 1 = MQA, in between = GQA", derived="heads"),
+    Field(
+        "head_dim",
+        "int",
+        "size of one attention head",
+        derived="d_model / heads (must divide unless head_dim is given)",
+        derive=lambda v: v["d_model"] // v["heads"],
+    ),
+    Field("d_ff", "int", "feed-forward inner size", derived="4 * d_model", derive=lambda v: 4 * v["d_model"]),
+    Field(
+        "activation",
+        "enum",
+        "gelu, relu, silu (2 matrices) or gated swiglu, geglu, reglu (3 matrices)",
+        default="gelu",
+        choices=tuple(ACTIVATIONS),
+        switch=True,
+    ),
+    Field(
+        "norm",
+        "enum",
+        "layernorm (weight + bias), rmsnorm (weight only), nonparametric (no parameters)",
+        default="layernorm",
+        choices=NORMS,
+        switch=True,
+    ),
+    Field("bias", "bool", "biases in the linear layers", default=True, only=(*TRANSFORMERS, MLP), switch=True),
+    Field("qkv_bias", "bool", "biases on the q, k, v projections", derived="bias", off=True, switch=True),
+    Field("out_bias", "bool", "bias on the attention output projection", derived="bias", off=True, switch=True),
+    Field("ffn_bias", "bool", "biases in the feed-forward layers", derived="bias", off=True, switch=True),
+    Field("head_bias", "bool", "bias on the output head (phi, GPT-J)", default=False, switch=True),
+    Field(
+        "position",
+        "enum",
+        "learned (a context x d_model table), rotary, alibi, sinusoidal, none (no parameters), "
+        "relative (T5: a buckets x heads bias table in the first block of each stack), "
+        "xl (Transformer-XL, Gopher, Chinchilla: per layer a d_model x heads*head_dim "
+        "projection of the relative positions and two heads*head_dim biases)",
+        default="learned",
+        choices=POSITIONS,
+        switch=True,
+    ),
+    Field(
+        "position_offset",
+        "int",
+        "extra rows in a learned position table (OPT and RoBERTa keep 2)",
+        default=0,
+        minimum=0,
+        switch=("position_offset", 0),
+    ),
+    Field("relative_buckets", "int", "buckets of a relative position table", default=32),
+    Field("tie_embeddings", "bool", "the output head shares the token embedding", default=True, switch=True),
+    Field(
+        "experts",
+        "int",
+        "mixture-of-experts FFN: experts per layer",
+        default=1,
+        switch=("moe", 1),
+    ),
+    Field("experts_per_token", "int", "routed experts per token", default=1, when=MOE),
+    Field(
+        "type_vocab",
+        "int",
+        "token-type embeddings (encoder only; BERT: 2)",
+        default=2,
+        minimum=0,
+        only=(ENCODER,),
+        off=0,
+        switch=("type_vocab", 0),
+    ),
+    Field(
+        "pooler",
+        "bool",
+        "the pooler: a d_model x d_model dense layer with bias (encoder only)",
+        default=True,
+        only=(ENCODER,),
+        off=False,
+        switch=True,
+    ),
+    Field(
+        "embedding_norm",
+        "bool",
+        "a norm right after the embeddings (BERT, BLOOM)",
+        derived="true for encoder, else false",
+        derive=lambda v: v["architecture"] == ENCODER,
+        switch=True,
+    ),
+    Field(
+        "final_norm",
+        "bool",
+        "a norm after the last block (pre-LN models)",
+        derived="false for encoder (post-LN), else true",
+        derive=lambda v: v["architecture"] != ENCODER,
+        off=True,
+        switch=True,
+    ),
+    Field(
+        "norms_per_layer",
+        "int",
+        "norms in each block (1 for a parallel block like GPT-J; decoder blocks of an "
+        "encoder-decoder get one more for cross-attention)",
+        default=2,
+        minimum=0,
+        switch=("per_layer_norms", 0),
+    ),
+    Field(
+        "embedding_dim",
+        "int",
+        "width of the token embedding when it differs from d_model (OPT-350m: 512); adds "
+        "project_in and project_out, embedding_dim x d_model each, no bias",
+        derived="d_model",
+        switch=("projected_embedding", lambda c: c.embedding_dim != c.d_model),
+    ),
+    Field(
+        "qk_norm",
+        "enum",
+        "norms on queries and keys: head = a head_dim gain each for q and k (Qwen3), full = "
+        "heads*head_dim for q and kv_heads*head_dim for k (OLMo-2, StableLM)",
+        default="none",
+        choices=QK_NORMS,
+        switch=True,
+    ),
+    Field(
+        "qk_norm_bias",
+        "bool",
+        "the q and k norms also have a shift (Phi with qk_layernorm)",
+        default=False,
+        switch=True,
+    ),
+    Field("expert_d_ff", "int", "mixture of experts: inner size of one routed expert", derived="d_ff", when=MOE),
+    Field(
+        "dense_layers",
+        "int",
+        "mixture of experts: blocks with a dense feed-forward of d_ff instead of experts (DeepSeek-V3: the first 3)",
+        default=0,
+        minimum=0,
+        when=MOE,
+        switch=("dense_layers", 0),
+    ),
+    Field(
+        "shared_expert_d_ff",
+        "int",
+        "mixture of experts: inner size of the always-active shared expert feed-forward "
+        "(DeepSeek: shared experts x their size; Qwen2-MoE: 5632); 0 = none",
+        default=0,
+        minimum=0,
+        when=MOE,
+        switch=("shared_expert", 0),
+    ),
+    Field(
+        "shared_expert_gate",
+        "bool",
+        "a d_model x 1 sigmoid gate on the shared expert (Qwen2-MoE)",
+        default=False,
+        when=MOE,
+        switch=True,
+    ),
+    Field(
+        "kv_lora_rank",
+        "int",
+        "multi-head latent attention (DeepSeek-V2/V3): width of the compressed key/value latent; "
+        "0 = ordinary attention",
+        default=0,
+        minimum=0,
+        switch=("mla", 0),
+    ),
+    Field(
+        "q_lora_rank",
+        "int",
+        "MLA: width of the compressed query latent; 0 = queries projected directly",
+        default=0,
+        minimum=0,
+        when=MLA,
+        switch=("q_lora", 0),
+    ),
+    Field(
+        "rope_head_dim",
+        "int",
+        "MLA: rotary part of each query/key head, on top of head_dim (DeepSeek: 64)",
+        default=0,
+        minimum=0,
+        when=MLA,
+    ),
+    Field("v_head_dim", "int", "MLA: size of each value head", derived="head_dim", when=MLA),
+    Field(
+        "mlm_head",
+        "bool",
+        "encoder only: the masked-LM head (a d_model x d_model transform with bias, a norm, and a "
+        "vocab bias on the output layer tied to the embedding); the pooler is then usually off",
+        default=False,
+        only=(ENCODER,),
+        switch=True,
+    ),
+    Field(
+        "layer_sizes",
+        "sizes",
+        "mlp only: widths from input to output, e.g. [2, 2, 1]; 2 to 10,001 of them",
+        default=REQUIRED,
+        only=(MLP,),
+        switch=("mlp_sizes", lambda c: len(c.layer_sizes)),
+    ),
+    Field(
+        "tokens",
+        "count",
+        "training tokens for the FLOPs estimate; 300e9, 3e11 and 300B are accepted",
+        maximum=10**18,
+        only=ARCHITECTURES,
+    ),
+)
+_NAMES = frozenset(f.name for f in _FIELD_LIST)
+FIELDS: dict[str, Field] = {f.name: f for f in _FIELD_LIST}
+
+
+# Rules that tie fields together, each next to the words it reports. `check` gets the resolved
+# values of the fields that apply and returns what is wrong, or None; a rule whose fields were
+# already reported (a value missing from `values`) is skipped: a root cause, not its echoes.
+# `schema`: the same rule as JSON Schema, or None where JSON Schema cannot compare two fields.
+class Rule(NamedTuple):
+    field: str  # the field the message names
+    check: Callable[[Values, Mapping[str, Any]], str | None]  # (values, the mapping as given) -> problem
+    schema: Callable[[], dict[str, Any]] | None = None
+    only: tuple[str, ...] = TRANSFORMERS
+
+
+def _heads_divide(v: Values, given: Mapping[str, Any]) -> str | None:
+    if "head_dim" not in given and v["d_model"] % v["heads"]:
+        return f"{v['heads']} does not divide d_model {v['d_model']} (or give head_dim)"
+    return None
+
+
+def _kv_heads_divide(v: Values, given: Mapping[str, Any]) -> str | None:
+    return f"{v['kv_heads']} does not divide heads {v['heads']}" if v["heads"] % v["kv_heads"] else None
+
+
+def _per_token(v: Values, given: Mapping[str, Any]) -> str | None:
+    n, experts = v["experts_per_token"], v["experts"]
+    return f"{n} is more than experts {experts}" if n > experts else None
+
+
+def _dense_layers(v: Values, given: Mapping[str, Any]) -> str | None:
+    dense, layers = v["dense_layers"], v["layers"]
+    return f"{dense} is more than layers {layers}" if layers and dense > layers else None
+
+
+def _qk_norm_bias(v: Values, given: Mapping[str, Any]) -> str | None:
+    return "needs qk_norm (head or full)" if v["qk_norm_bias"] and v["qk_norm"] == "none" else None
+
+
+def _shared_gate(v: Values, given: Mapping[str, Any]) -> str | None:
+    return (
+        "needs a shared expert (shared_expert_d_ff > 0)"
+        if v["shared_expert_gate"] and not v["shared_expert_d_ff"]
+        else None
     )
-}
+
+
+def _mla_decoders(v: Values, given: Mapping[str, Any]) -> str | None:
+    if v["kv_lora_rank"] and v["architecture"] != DECODER:
+        return "multi-head latent attention is supported for decoders only"
+    return None
+
+
+def _seq_len(v: Values, given: Mapping[str, Any]) -> str | None:
+    if v["seq_len"] > v["context"]:
+        return f"{v['seq_len']} is more than context {v['context']} (the longest sequence the model takes)"
+    return None
+
+
+def _relative_position(v: Values, given: Mapping[str, Any]) -> str | None:
+    if v["position"] == "relative" and v["architecture"] == ENCODER:
+        return "'relative' (T5 buckets) applies to decoder and encoder-decoder stacks"
+    return None
+
+
+def _is(field: str, *values: object) -> dict[str, Any]:
+    """JSON Schema: `field` is given and is one of `values` (enum words in any case)."""
+    from paramcalc.schemas import value_schema
+
+    return {"required": [field], "properties": {field: {"anyOf": [value_schema(field, v) for v in values]}}}
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("heads", _heads_divide),
+    Rule("kv_heads", _kv_heads_divide),
+    Rule("experts_per_token", _per_token),
+    Rule("dense_layers", _dense_layers),
+    Rule("seq_len", _seq_len),
+    Rule(
+        "qk_norm_bias",
+        _qk_norm_bias,
+        lambda: {"if": _is("qk_norm_bias", True), "then": _is("qk_norm", "head", "full")},
+    ),
+    Rule(
+        "shared_expert_gate",
+        _shared_gate,
+        lambda: {
+            "if": _is("shared_expert_gate", True),
+            "then": {"required": ["shared_expert_d_ff"], "properties": {"shared_expert_d_ff": {"minimum": 1}}},
+        },
+    ),
+    Rule(
+        "kv_lora_rank",
+        _mla_decoders,
+        lambda: {
+            "if": {"required": ["kv_lora_rank"], "properties": {"kv_lora_rank": {"minimum": 1}}},
+            "then": {"not": _is("architecture", ENCODER, ENCODER_DECODER)},
+        },
+    ),
+    Rule(
+        "position",
+        _relative_position,
+        lambda: {"if": _is("position", "relative"), "then": {"not": _is("architecture", ENCODER)}},
+    ),
+)
+
+
+PARSERS: dict[str, Callable[[object], Any]] = {name: fast_parser(field) for name, field in FIELDS.items()}
+
+
+def parse_value(name: str, value: object) -> Any:
+    """One field's value from a file or a command-line option (``--tokens``, ``--seq-len``):
+    the same kinds, bounds and reasons as in a config file. Raises ValueError naming no field
+    (the caller says `--tokens` or `tokens`): ``parse_value("tokens", "1e30")`` ->
+    ValueError("must be at most 1e+18, not 1e+30")."""
+    if name not in FIELDS:
+        raise ValueError(f"unknown field{suggest(name, FIELDS)}")
+    return FIELDS[name].parse(value)

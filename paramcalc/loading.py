@@ -258,8 +258,10 @@ def _mapping(source: Source) -> dict[str, Any]:
 def _check_unknown(data: Mapping[Any, Any], label: str) -> None:
     """A mapping with many keys that are not fields (a large file of something else) gets one
     bounded line, at once, instead of a line and a "did you mean" search per key."""
-    if len(data) <= MAX_UNKNOWN:
-        return
+    from paramcalc.config import looks_like_hf
+
+    if len(data) <= MAX_UNKNOWN or looks_like_hf(data):
+        return  # a few keys, or a config.json without model_type: parse_config names the root cause
     from paramcalc.fields import FIELDS
 
     unknown = [key for key in data if not isinstance(key, str) or key not in FIELDS]

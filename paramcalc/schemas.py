@@ -1,18 +1,45 @@
-"""A JSON Schema (draft 2020-12) of the YAML config, built from the one list of fields.
+"""A JSON Schema (draft 2020-12) of the YAML config, built from FIELDS and RULES: the same
+kinds, bounds, case-insensitive words, applicability and rules as parse_config.
 
 Editors that speak the YAML language server autocomplete and check configs with it:
 ``# yaml-language-server: $schema=paramcalc.schema.json`` (see the README).
+
+What JSON Schema cannot say, and parse_config alone checks: rules that compare two fields
+(heads divides d_model, kv_heads divides heads, experts_per_token <= experts, dense_layers <=
+layers), the size of a count written as text (`tokens: 1e19`), and, in a file with `extends:`,
+anything that depends on the fields it inherits (the schema sees one file, not the merge).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from paramcalc.config import COUNT_LIMIT
-from paramcalc.fields import ARCHITECTURES, FIELDS, MAX_LAYER_SIZES, MLP, REQUIRED, Field
+from paramcalc.fields import (
+    ARCHITECTURES,
+    COUNT_LIMIT,
+    FIELDS,
+    MAX_LAYER_SIZES,
+    REQUIRED,
+    RULES,
+    Field,
+    When,
+)
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 COUNT_PATTERN = r"^\s*[0-9][0-9_,]*(\.[0-9]*)?([eE][+-]?[0-9]+)?\s*[kKmMbBgGtT]?\s*$"
+
+
+def _any_case(word: str) -> str:
+    """A regex for `word` in any case, portable to ECMA-262 (no inline (?i) flag): rmsnorm ->
+    [rR][mM][sS]..."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+
+def value_schema(name: str, value: object) -> dict[str, Any]:
+    """A value exactly as parse_config reads it: enum words in any case, anything else as is."""
+    if FIELDS[name].kind == "enum":
+        return {"type": "string", "pattern": f"^{_any_case(str(value))}$"}
+    return {"const": value}
 
 
 def _property(field: Field) -> dict[str, Any]:
@@ -22,18 +49,22 @@ def _property(field: Field) -> dict[str, Any]:
     applies = [a for a in ARCHITECTURES if a in field.only]
     if len(applies) < len(ARCHITECTURES):
         description += f". Applies to: {', '.join(applies)}"
+    if field.when is not None:
+        description += f", with {field.when.words}"
     prop: dict[str, Any] = {"description": description}
     if field.kind == "str":
-        prop["type"] = "string"
+        prop["type"] = ["string", "number"]  # `name: 2024` is the text "2024"
     elif field.kind == "bool":
         prop["type"] = "boolean"
     elif field.kind == "enum":
-        prop.update(type="string", enum=list(field.choices))
+        words = "|".join(_any_case(c) for c in field.choices)
+        # The lower-case words for completion; any case is accepted, as by parse_config.
+        prop.update(type="string", anyOf=[{"enum": list(field.choices)}, {"pattern": f"^(?:{words})$"}])
     elif field.kind == "int":
         prop.update(type="integer", minimum=field.minimum, maximum=field.maximum)
     elif field.kind == "count":
         prop["anyOf"] = [
-            {"type": "number", "minimum": 1, "maximum": float(min(field.maximum, COUNT_LIMIT))},
+            {"type": "integer", "minimum": 1, "maximum": min(field.maximum, COUNT_LIMIT)},
             {"type": "string", "pattern": COUNT_PATTERN, "description": "300e9, 3e11, 300B, 1.5T"},
         ]
     elif field.kind == "sizes":
@@ -44,11 +75,38 @@ def _property(field: Field) -> dict[str, Any]:
     return prop
 
 
+def _architecture_is(arch: str) -> dict[str, Any]:
+    given = {"required": ["architecture"], "properties": {"architecture": value_schema("architecture", arch)}}
+    if arch == FIELDS["architecture"].default:
+        return {"anyOf": [{"not": {"required": ["architecture"]}}, given]}
+    return given
+
+
+def _per_architecture(arch: str) -> dict[str, Any]:
+    """Fields that do not apply are refused; the required ones are required."""
+    then: dict[str, Any] = {"properties": {f.name: False for f in FIELDS.values() if arch not in f.only}}
+    required = [f for f in FIELDS.values() if arch in f.only and f.default is REQUIRED]
+    then["required"] = [f.name for f in required if not f.unless]
+    alternatives = [{"anyOf": [{"required": [f.name]}, {"required": list(f.unless)}]} for f in required if f.unless]
+    if alternatives:
+        then["allOf"] = alternatives
+    return {"if": _architecture_is(arch), "then": then}
+
+
+def _per_condition(when: When) -> dict[str, Any]:
+    """Without experts (or latent attention) their fields may only hold their off value."""
+    holds = {"required": [when.field], "properties": {when.field: {"minimum": when.minimum}}}
+    fields = [f for f in FIELDS.values() if f.when == when]
+    return {"if": {"not": holds}, "then": {"properties": {f.name: {"const": f.off_value()} for f in fields}}}
+
+
 def config_schema() -> dict[str, Any]:
-    transformer_required = {
-        "required": ["d_model", "heads", "vocab", "context"],
-        "anyOf": [{"required": ["layers"]}, {"required": ["encoder_layers", "decoder_layers"]}],
-    }
+    whens = list(dict.fromkeys(f.when for f in FIELDS.values() if f.when is not None))
+    checks = [
+        *(_per_architecture(arch) for arch in ARCHITECTURES),
+        *(_per_condition(when) for when in whens),
+        *(rule.schema() for rule in RULES if rule.schema is not None),
+    ]
     return {
         "$schema": DRAFT,
         "title": "paramcalc architecture config",
@@ -56,13 +114,9 @@ def config_schema() -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "properties": {name: _property(field) for name, field in FIELDS.items()},
-        # A config that extends another inherits its required fields; otherwise an mlp needs
-        # its layer sizes and a transformer its sizes.
+        # A config that extends another inherits its architecture and required fields: only
+        # each value's kind and bounds can be checked in the file alone.
         "if": {"required": ["extends"]},
         "then": {},
-        "else": {
-            "if": {"required": ["architecture"], "properties": {"architecture": {"const": MLP}}},
-            "then": {"required": ["layer_sizes"]},
-            "else": transformer_required,
-        },
+        "else": {"allOf": checks},
     }

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from paramcalc.config import FIELDS, parse_config
+from paramcalc.config import FIELDS, REQUIRED, Config, parse_config
 from paramcalc.errors import ConfigError
 
 BASE = {"layers": 2, "d_model": 64, "heads": 4, "vocab": 100, "context": 32}
@@ -43,7 +43,7 @@ def test_all_problems_at_once() -> None:
         ({"kv_heads": 3}, "m.yaml: kv_heads: 3 does not divide heads 4"),
         ({"experts": 2, "experts_per_token": 3}, "m.yaml: experts_per_token: 3 is more than experts 2"),
         ({"bias": "yes"}, "m.yaml: bias: must be true or false, not 'yes'"),
-        ({"d_ff": 1.5}, "m.yaml: d_ff: must be a whole number, not a number (1.5)"),
+        ({"d_ff": 1.5}, "m.yaml: d_ff: must be a whole number, not 1.5"),
         ({"layers": True}, "m.yaml: layers: must be a whole number, not a boolean (True)"),
         ({"d_model": -64}, "m.yaml: d_model: must be positive, not -64"),
         ({"vocab": None}, "m.yaml: vocab: has no value (remove the line to use the default)"),
@@ -91,3 +91,206 @@ def test_tokens_strings() -> None:
 def test_every_field_has_help() -> None:
     for field in FIELDS.values():
         assert field.help and field.kind in {"str", "int", "bool", "enum", "count", "sizes"}
+
+
+# ---- one place per field: FIELDS holds every default, the record none ----------------------
+
+
+def test_the_record_is_built_from_fields_and_holds_no_defaults() -> None:
+    from typing import get_type_hints
+
+    assert Config._fields == tuple(FIELDS)
+    assert Config._field_defaults == {}  # type: ignore[attr-defined]
+    with pytest.raises(TypeError):
+        Config("m", "decoder")  # every attribute must be given: parse_config fills them from FIELDS
+    kinds = {"str": str, "int": int, "bool": bool, "enum": str, "count": int, "sizes": tuple}
+    for name, hint in get_type_hints(Config).items():
+        assert name in FIELDS, name  # the annotations only type the fields, they add none
+        assert kinds[FIELDS[name].kind].__name__ in str(hint), (name, hint)
+
+
+MINIMAL = {
+    "decoder": BASE,
+    "encoder": {**BASE, "architecture": "encoder"},
+    "encoder-decoder": {**BASE, "architecture": "encoder-decoder"},
+    "mlp": {"architecture": "mlp", "layer_sizes": [2, 2, 1]},
+    "moe": {**BASE, "experts": 4},
+    "mla": {**BASE, "kv_lora_rank": 8},
+}
+
+
+@pytest.mark.parametrize("case", sorted(MINIMAL))
+def test_every_filled_value_is_what_fields_declares(case: str) -> None:
+    """For every field and architecture, parse_config fills in what FIELDS says: the default,
+    the derivation, or the off value where the field does not apply."""
+    raw = MINIMAL[case]
+    c = parse_config(raw, "m.yaml", name="m")
+    values = c._asdict()
+    for field in FIELDS.values():
+        value = values[field.name]
+        if field.name in raw:
+            continue
+        applies = c.architecture in field.only and (field.when is None or field.when.holds(values))
+        if not applies:
+            off = field.off_value()
+            assert value == (off(values) if callable(off) else off), field.name
+        elif field.name == "name":
+            assert value == "m"
+        elif field.derivation() is not None:
+            assert value == field.derivation()(values), field.name  # type: ignore[misc]
+        elif field.default is REQUIRED:
+            assert field.unless, field.name
+        else:
+            assert value == field.default, field.name
+
+
+def test_the_readme_defaults_come_from_fields() -> None:
+    """The README's default column says what FIELDS says (a derivation in words, or the value)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for field in FIELDS.values():
+        row = re.search(rf"^\| `{field.name}` \|.*\| (.*) \|$", readme, re.M)
+        assert row, field.name
+        shown = row.group(1).replace("`", "")
+        if field.default is REQUIRED:
+            assert shown.startswith("required"), field.name
+        elif field.derived:
+            assert shown == field.derived, field.name
+        elif field.default is None:
+            assert shown == "none", field.name
+        else:
+            assert shown == str(field.default).lower(), field.name
+
+
+def test_type_vocab_and_pooler_defaults_agree_everywhere() -> None:
+    """The old record said type_vocab 0 and pooler false, FIELDS said 2 and true: one place now."""
+    bert = parse_config({**BASE, "architecture": "encoder"})
+    assert (bert.type_vocab, bert.pooler) == (FIELDS["type_vocab"].default, FIELDS["pooler"].default) == (2, True)
+    gpt = parse_config(BASE)
+    assert (gpt.type_vocab, gpt.pooler) == (0, False)  # off: no token types and no pooler in a decoder
+    assert not hasattr(gpt, "moe_layers")
+
+
+def test_to_dict_round_trips_for_every_preset() -> None:
+    import paramcalc
+    from paramcalc.catalog import preset_names
+
+    for name in preset_names():
+        c = paramcalc.load(name)
+        fields = {k: v for k, v in c.to_dict().items() if v is not None}  # null: "no value" in a file
+        assert parse_config(fields, name) == c, name
+
+
+def test_enum_words_in_any_case() -> None:
+    c = parse_config({**BASE, "norm": "RMSNorm", "activation": "SwiGLU", "architecture": "Decoder"})
+    assert (c.norm, c.activation, c.architecture) == ("rmsnorm", "swiglu", "decoder")
+
+
+def test_whole_floats_are_integers_as_in_json_schema() -> None:
+    assert parse_config({**BASE, "d_model": 64.0}).d_model == 64
+    assert problems({**BASE, "d_model": 64.5}) == ["m.yaml: d_model: must be a whole number, not 64.5"]
+
+
+def test_off_values_are_accepted_and_others_refused() -> None:
+    assert parse_config({**BASE, "dense_layers": 0, "shared_expert_gate": False}).dense_layers == 0
+    assert problems({**BASE, "dense_layers": 2}) == [
+        "m.yaml: dense_layers: applies only to a mixture of experts (experts > 1)"
+    ]
+    assert problems({**BASE, "v_head_dim": 8}) == [
+        "m.yaml: v_head_dim: applies only to multi-head latent attention (kv_lora_rank > 0)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        (10**400, "a 401-digit number"),
+        (10**5000, "a 5,001-digit number"),
+        (-(10**400), "a negative 401-digit number"),
+        (2 * 10**12, "2e+12"),
+    ],
+    ids=["400-digits", "5000-digits", "negative", "2e12"],
+)
+def test_huge_integers_in_messages(value: int, words: str) -> None:
+    """`--set layers=<400 digits>` raised OverflowError formatting the message ({value:.3g})."""
+    lines = problems({**BASE, "layers": value})
+    limit = "positive" if value < 0 else "at most 1,000,000,000,000"
+    assert lines == [f"m.yaml: layers: must be {limit}, not {words}"]
+
+
+def test_huge_integer_override_through_the_cli(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("count", "gpt2", "--set", f"layers={10**400}")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "paramcalc: gpt2: layers (override): must be at most 1,000,000,000,000, not a 401-digit number\n"
+    )
+
+
+def test_parse_value_gives_an_option_the_reason_a_file_gets() -> None:
+    from paramcalc.fields import parse_value
+
+    assert parse_value("tokens", "300B") == 300 * 10**9
+    assert parse_value("norm", "RMSNorm") == "rmsnorm"
+    in_file = problems({**BASE, "tokens": "1e30"})
+    with pytest.raises(ValueError) as info:
+        parse_value("tokens", "1e30")
+    assert in_file == [f"m.yaml: tokens: {info.value}"] == ["m.yaml: tokens: must be at most 1e+18, not 1e+30"]
+    with pytest.raises(ValueError, match="did you mean 'layers'"):
+        parse_value("layer", 3)
+
+
+# ---- root cause first, follow-ons suppressed -------------------------------------------------
+
+
+def test_hf_config_without_model_type(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    from pathlib import Path
+
+    fixture = Path(__file__).parent / "fixtures" / "hf" / "Qwen__Qwen2.5-7B.json"
+    data = json.loads(fixture.read_text())
+    del data["model_type"]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(data))
+    result = run("count", str(path))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f'paramcalc: {path}: looks like a HuggingFace config.json without "model_type": '
+        'add it (e.g. "model_type": "qwen2") and paramcalc converts it\n'
+    )
+
+
+def test_hf_keys_without_architectures_suggest_llama() -> None:
+    lines = problems({"hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 2, "vocab_size": 10})
+    assert lines == [
+        'm.yaml: looks like a HuggingFace config.json without "model_type": '
+        'add it (e.g. "model_type": "llama") and paramcalc converts it'
+    ]
+
+
+def test_layer_sizes_without_architecture_is_one_hint(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "net.yaml"
+    path.write_text("layer_sizes: [2, 2, 1]\nbias: true\n")
+    result = run("count", str(path))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert (
+        result.stderr
+        == f"paramcalc: {path}: layer_sizes: describes a plain feed-forward net: add 'architecture: mlp'\n"
+    )
+
+
+def test_unknown_architecture_suppresses_what_follows_from_it(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "cnn.yaml"
+    path.write_text("architecture: cnn\nlayer_sizes: [2, 2, 1]\npooler: true\nlayers: 0\n")
+    result = run("count", str(path))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"paramcalc: {path}: architecture: 'cnn' is not one of decoder, encoder, encoder-decoder, mlp\n"
+        f"paramcalc: {path}: layers: must be positive, not 0\n"  # a problem of its own, still reported
+    )
+    path.write_text("architecture: decodr\nlayers: 2\n")
+    assert run("count", str(path)).stderr == (
+        f"paramcalc: {path}: architecture: 'decodr' is not one of decoder, encoder, encoder-decoder, mlp "
+        "(did you mean 'decoder'?)\n"
+    )

@@ -151,12 +151,9 @@ COMMANDS: dict[str, tuple[Callable[[str], list[str]], str]] = {
     "solve": (lambda c: ["solve", "--params", "1B", "--base", c, "--json"], "json"),
     "sweep": (lambda c: ["sweep", c, "--vary", "layers=1,2", "--format", "jsonl"], "jsonl"),
 }
-# Defects of other slices of issue 11 that these inputs reach, by (command or "*", input): each
-# xfail names its defect, and strict=False lets it pass once the fix is merged (then remove it).
-OVERFLOW = "issue 11 item 16: --set layers=<10**400>: OverflowError formatting the bound (config.py)"
-KNOWN: dict[tuple[str, str], str] = {
-    (command, "huge-override"): OVERFLOW for command in ("count", "compare", "convert", "train", "infer", "solve")
-}
+# Known defects that these inputs reach, by (command or "*", input): each xfail names its defect.
+# None are open: the huge-override OverflowError of issue 11 item 16 is fixed (config.py).
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def known(command: str, case: str) -> list[pytest.MarkDecorator]:

@@ -13,13 +13,14 @@ transformers): a linear layer ``d_in -> d_out`` holds a ``d_in x d_out`` weight 
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable
 from functools import lru_cache
-from operator import attrgetter
-from typing import NamedTuple
+from operator import attrgetter, gt
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from paramcalc.config import Config
-from paramcalc.fields import ACTIVATIONS, DECODER, ENCODER_DECODER, MLP
+from paramcalc.fields import ACTIVATIONS, DECODER, ENCODER_DECODER, FIELDS, MLP
 
 # Component names: constants, not strings typed in three places.
 TOKEN_EMBEDDING = "token_embedding"  # noqa: S105 (a name, not a password)
@@ -99,69 +100,39 @@ def dimension(name: str) -> Callable[[Config], int]:
     raise KeyError(name)
 
 
-class Switches(NamedTuple):
-    """Every choice that adds or removes a tensor; two configs with equal switches have the
-    same layout, whatever their sizes."""
+# The switches, from FIELDS (each field that chooses tensors says so with `switch=`): the
+# fields whose value is the switch (norm, bias, ...), those that switch above a threshold (moe:
+# experts > 1), and those computed from the config (projected_embedding).
+_SAME = tuple(f.name for f in FIELDS.values() if f.switch is True)
+_ABOVE = tuple(
+    (f.switch[0], f.name, f.switch[1])
+    for f in FIELDS.values()
+    if isinstance(f.switch, tuple) and isinstance(f.switch[1], int)
+)
+_COMPUTED = tuple(f.switch for f in FIELDS.values() if isinstance(f.switch, tuple) and callable(f.switch[1]))
+_THRESHOLDS = tuple(n for _, _, n in _ABOVE)
+_TESTS: tuple[Callable[[Config], Any], ...] = tuple(test for _, test in _COMPUTED)  # type: ignore[misc]
 
-    architecture: str
-    norm: str
-    activation: str
-    position: str
-    bias: bool
-    qkv_bias: bool
-    out_bias: bool
-    ffn_bias: bool
-    head_bias: bool
-    tie_embeddings: bool
-    pooler: bool
-    embedding_norm: bool
-    final_norm: bool
-    qk_norm: str
-    qk_norm_bias: bool
-    mlm_head: bool
-    shared_expert_gate: bool
-    moe: bool
-    mla: bool
-    q_lora: bool
-    position_offset: bool
-    type_vocab: bool
-    dense_layers: bool
-    shared_expert: bool
-    per_layer_norms: bool
-    projected_embedding: bool
-    mlp_sizes: int
+if TYPE_CHECKING:
+
+    class Switches(tuple[Any, ...]):
+        """Every choice that adds or removes a tensor (see below)."""
+
+        _fields: ClassVar[tuple[str, ...]]
+
+        def __getattr__(self, name: str) -> Any: ...
+
+else:
+    # Every choice that adds or removes a tensor; two configs with equal switches have the same
+    # layout, whatever their sizes. Hashable: the key of the layout cache.
+    Switches = collections.namedtuple("Switches", (*_SAME, *(s for s, _, _ in _ABOVE), *(s for s, _ in _COMPUTED)))
+
+_values_of = attrgetter(*_SAME)
+_above_of = attrgetter(*(name for _, name, _ in _ABOVE))
 
 
 def switches(c: Config) -> Switches:
-    return Switches(
-        c.architecture,
-        c.norm,
-        c.activation,
-        c.position,
-        c.bias,
-        c.qkv_bias,
-        c.out_bias,
-        c.ffn_bias,
-        c.head_bias,
-        c.tie_embeddings,
-        c.pooler,
-        c.embedding_norm,
-        c.final_norm,
-        c.qk_norm,
-        c.qk_norm_bias,
-        c.mlm_head,
-        c.shared_expert_gate,
-        c.experts > 1,
-        c.kv_lora_rank > 0,
-        c.q_lora_rank > 0,
-        c.position_offset > 0,
-        c.type_vocab > 0,
-        c.dense_layers > 0,
-        c.shared_expert_d_ff > 0,
-        c.norms_per_layer > 0,
-        c.embedding_dim != c.d_model,
-        len(c.layer_sizes),
-    )
+    return tuple.__new__(Switches, (*_values_of(c), *map(gt, _above_of(c), _THRESHOLDS), *[test(c) for test in _TESTS]))
 
 
 class Shape(NamedTuple):
