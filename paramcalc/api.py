@@ -18,7 +18,7 @@ from paramcalc.errors import ConfigError, LoadError, ParamcalcError, Problem, Se
 
 if TYPE_CHECKING:
     from paramcalc.config import Config
-    from paramcalc.report import Report
+    from paramcalc.engine.report import Report
     from paramcalc.results.count import CompareResult, CountResult
     from paramcalc.results.design import SolveResult, SweepResult
     from paramcalc.results.lists import ConvertResult, GpusResult, PresetsResult, SchemaResult
@@ -77,20 +77,30 @@ def analyze(config: ConfigLike, tokens: int | float | str | None = None, set: Ov
     return engine_analyze(load(config, set), tokens=tokens_value(tokens))
 
 
+def _with_seq_len(overrides: Overrides, seq_len: int | None) -> list[str]:
+    """--seq-len N is the field seq_len: an override like any other."""
+    pairs = _pairs(overrides)
+    return pairs if seq_len is None else [*pairs, f"seq_len={seq_len}"]
+
+
 def count(
     config: ConfigLike,
     *,
     set: Overrides = (),  # noqa: A002
     head: bool = False,
     tokens: int | float | str | None = None,
+    seq_len: int | None = None,
+    causal: bool = False,
     detail: bool = False,
     explain: bool = False,
 ) -> CountResult:
-    """Count the parameters of one architecture, component by component (``paramcalc count``)."""
+    """Count the parameters of one architecture, component by component (``paramcalc count``).
+    `seq_len` sets the training sequence length of the FLOPs (the field seq_len); `causal`
+    counts a decoder's self-attention products under its causal mask (half)."""
     from paramcalc.engine import analyze as engine_analyze
     from paramcalc.results.count import CountResult
 
-    report = engine_analyze(load(config, set, head), tokens=tokens_value(tokens))
+    report = engine_analyze(load(config, _with_seq_len(set, seq_len), head), tokens_value(tokens), causal)
     return CountResult(report, detail=detail, explain=explain)
 
 
@@ -101,6 +111,8 @@ def compare(
     set: Overrides = (),  # noqa: A002
     head: bool = False,
     tokens: int | float | str | None = None,
+    seq_len: int | None = None,
+    causal: bool = False,
 ) -> CompareResult:
     """Configs side by side (``paramcalc compare``). Every config is loaded before any error is
     raised, so all their problems are reported at once. `baseline`: a position (0-based as an
@@ -118,7 +130,7 @@ def compare(
     reports, problems = [], []
     for config in configs:
         try:
-            reports.append(engine_analyze(load(config, set, head), tokens=n_tokens))
+            reports.append(engine_analyze(load(config, _with_seq_len(set, seq_len), head), n_tokens, causal))
         except ConfigError as exc:
             problems += exc.problems
         except LoadError as exc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from paramcalc.engine.memory import MEMORY_DTYPES
-from paramcalc.report import Report
+from paramcalc.engine.report import Report
 
 COMPONENTS = "components"
 TOTALS = "totals"

@@ -62,3 +62,21 @@ GpuBandwidth = Annotated[
 Reserve = Annotated[
     float, typer.Option("--reserve", help="Fraction of GPU memory kept free (framework, fragmentation).")
 ]
+
+SeqLenOption = Annotated[
+    int | None,
+    typer.Option(
+        "--seq-len",
+        help="Training sequence length for the attention FLOPs (the field seq_len). Default: the config's "
+        "seq_len, else its context.",
+        show_default=False,
+    ),
+]
+CausalOption = Annotated[
+    bool,
+    typer.Option(
+        "--causal",
+        help="Count a decoder's self-attention scores and values under the causal mask (half), as Kaplan "
+        "et al. 2020 do. Default: full attention, as Chinchilla, Megatron and PaLM count it.",
+    ),
+]

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from paramcalc.cli import command
-from paramcalc.commands._options import HeadOption, SetOption, TokensOption
+from paramcalc.commands._options import CausalOption, HeadOption, SeqLenOption, SetOption, TokensOption
 from paramcalc.results.count import CompareResult
 
 
@@ -31,6 +31,8 @@ def compare(
     ] = None,
     set_: SetOption = None,
     tokens: TokensOption = None,
+    seq_len: SeqLenOption = None,
+    causal: CausalOption = False,
     head: HeadOption = False,
 ) -> CompareResult:
     """Compare configs side by side: components, totals, memory and FLOPs, with deltas and ratios.
@@ -44,4 +46,6 @@ def compare(
     """
     from paramcalc import api
 
-    return api.compare(configs, baseline=baseline, set=set_ or (), tokens=tokens, head=head)
+    return api.compare(
+        configs, baseline=baseline, set=set_ or (), tokens=tokens, head=head, seq_len=seq_len, causal=causal
+    )

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from paramcalc.cli import command
-from paramcalc.commands._options import ConfigArg, HeadOption, SetOption, TokensOption
+from paramcalc.commands._options import CausalOption, ConfigArg, HeadOption, SeqLenOption, SetOption, TokensOption
 from paramcalc.results.count import CountResult
 
 
@@ -17,6 +17,8 @@ def count(
         bool, typer.Option("--explain", help="Show each component's formula with the config's numbers.")
     ] = False,
     tokens: TokensOption = None,
+    seq_len: SeqLenOption = None,
+    causal: CausalOption = False,
     set_: SetOption = None,
     head: HeadOption = False,
 ) -> CountResult:
@@ -32,4 +34,6 @@ def count(
     """
     from paramcalc import api
 
-    return api.count(config, set=set_ or (), head=head, tokens=tokens, detail=detail, explain=explain)
+    return api.count(
+        config, set=set_ or (), head=head, tokens=tokens, detail=detail, explain=explain, seq_len=seq_len, causal=causal
+    )

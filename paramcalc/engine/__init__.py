@@ -9,7 +9,7 @@ from paramcalc.config import Config
 from paramcalc.engine.flops import estimate
 from paramcalc.engine.memory import memory_by_dtype
 from paramcalc.engine.params import count
-from paramcalc.report import Report
+from paramcalc.engine.report import Report
 
 
 def analyze(config: Config, tokens: int | None = None, causal: bool = False) -> Report:

@@ -27,9 +27,9 @@ from paramcalc.config import Config
 from paramcalc.engine import hardware
 from paramcalc.engine.hardware import Gpu, amount, gpu_problems, usable_bytes
 from paramcalc.engine.memory import DTYPE_BITS, weight_bytes
+from paramcalc.engine.report import Report
 from paramcalc.engine.training import MAX_BATCH, MAX_GPUS, MAX_RESERVE, MAX_SEQ, context_problem
 from paramcalc.errors import SettingError
-from paramcalc.report import Report
 
 NO_FLOPS = "infer does not use FLOP/s (decode is bound by memory bandwidth): leave gpu_flops out"
 

@@ -35,9 +35,9 @@ from paramcalc.engine.flops import attention_products_per_token, tied_head, trai
 from paramcalc.engine.hardware import Gpu, amount, gpu_problems, usable_bytes
 from paramcalc.engine.layout import BIAS
 from paramcalc.engine.params import Component, count
+from paramcalc.engine.report import Report
 from paramcalc.errors import SettingError
 from paramcalc.fields import FIELDS
-from paramcalc.report import Report
 
 if TYPE_CHECKING:
     from fractions import Fraction

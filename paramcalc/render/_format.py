@@ -5,7 +5,7 @@ from __future__ import annotations
 from paramcalc.engine.flops import TOKENS_FROM_CHINCHILLA, TOKENS_FROM_CONFIG, TOKENS_FROM_OPTION
 from paramcalc.engine.layout import BIAS
 from paramcalc.engine.params import Component, Term
-from paramcalc.report import Report
+from paramcalc.engine.report import Report
 
 DTYPES = ("fp32", "fp16", "bf16", "int8", "int4")
 
@@ -17,14 +17,27 @@ TOKEN_SOURCES = {
 
 FLOPS_NOTE = (
     "FLOPs: forward = 2 x matmul weights per token (output head included, embedding lookup "
-    "excluded) + 2 x 2 x layers x context x heads x head_dim for attention scores and values; "
-    "training = 3 x forward (backward = 2 x forward); 6ND = 6 x params used per token x tokens "
-    "(Kaplan et al. 2020, Table 1)."
+    "excluded) + 2 x 2 x layers x seq_len x heads x head_dim for attention scores and values (full "
+    "attention, as Chinchilla App. F, Megatron and PaLM count it; --causal halves a decoder's "
+    "self-attention, Kaplan et al. 2020's figure); training = 3 x forward (backward = 2 x forward); "
+    "6ND = 6 x params used per token x tokens (Kaplan et al. 2020, Table 1)."
+)
+MLP_FLOPS_NOTE = (
+    "FLOPs per example: forward = 2 x weights (a multiply-accumulate is 2 FLOPs; bias adds not "
+    "counted, as fvcore counts a linear layer); training = 3 x forward (backward = 2 x forward)."
 )
 UNITS_NOTE = (
     "GB = 10^9 bytes. Non-embedding excludes token, position and token-type embeddings and an untied "
     "output head (Kaplan et al. 2020)."
 )
+MLP_UNITS_NOTE = "GB = 10^9 bytes. A parameter is a weight or a bias: what training learns."
+
+
+def notes(report: Report) -> str:
+    """The conventions under a count, for its architecture."""
+    if report.config.is_mlp:
+        return f"{MLP_UNITS_NOTE} {MLP_FLOPS_NOTE}"
+    return f"{UNITS_NOTE} {FLOPS_NOTE}"
 
 
 def count(n: int) -> str:
@@ -51,6 +64,9 @@ def size(nbytes: int) -> str:
 
 
 def sci(x: float) -> str:
+    """FLOPs: 2.848e+08; a small whole number exactly (an mlp's 12)."""
+    if isinstance(x, int) and abs(x) < 10**6:
+        return f"{x:,}"
     return f"{x:.3e}"
 
 
@@ -73,23 +89,32 @@ def component_formulas(component: Component) -> list[str]:
 
 
 def summary_rows(report: Report) -> list[tuple[str, str]]:
-    """(label, value) lines under the component table: totals, memory, FLOPs."""
+    """(label, value) lines under the component table: totals, memory, FLOPs, in the words of
+    the architecture (an mlp: per example, no embeddings, no experts)."""
     f = report.flops
-    rows = [
-        ("total params", count(report.total)),
-        ("non-embedding params", count(report.non_embedding)),
-        ("active params per token", count(report.active)),
-    ]
+    mlp = report.config.is_mlp
+    per = "example" if mlp else "token"
+    rows = [("total params", count(report.total))]
+    if mlp:
+        rows += [("weights", count(report.weights)), ("biases", count(report.biases))]
+    else:
+        rows += [
+            ("non-embedding params", count(report.non_embedding)),
+            ("active params per token", count(report.active)),
+        ]
     rows += [(f"weights in {d}", size(report.memory_bytes[d])) for d in DTYPES]
-    rows += [
-        ("forward FLOPs per token", sci(f.forward_per_token)),
-        ("training FLOPs per token", sci(f.training_per_token)),
-    ]
+    forward = f"forward FLOPs per {per}"
+    if f.seq_len is not None and not mlp:
+        forward += f" (attention at {f.seq_len:,} tokens{', causal' if f.causal else ''})"
+    rows += [(forward, sci(f.forward_per_token)), (f"training FLOPs per {per}", sci(f.training_per_token))]
     if f.training_tokens is None or f.training_total is None or f.six_nd is None:
         return rows  # an mlp given no examples: no training totals
+    total = sci(f.training_total)
+    if f.ratio_to_six_nd is not None:
+        total += f" ({f.ratio_to_six_nd:.3g} x 6ND)"
     rows += [
-        ("training tokens", f"{short_count(f.training_tokens)} ({TOKEN_SOURCES[f.tokens_source]})"),
-        ("training FLOPs total", sci(f.training_total)),
+        (f"training {per}s", f"{short_count(f.training_tokens)} ({TOKEN_SOURCES[f.tokens_source]})"),
+        ("training FLOPs total", total),
         ("6ND", sci(f.six_nd)),
     ]
     return rows

@@ -8,14 +8,15 @@ from typing import Any
 from paramcalc.comparison import COMPONENTS, Comparison
 from paramcalc.engine.layout import BIAS
 from paramcalc.engine.memory import memory_by_dtype
+from paramcalc.engine.params import TEXTBOOK_MAX_PARAMS, TextbookUnit, mlp_widths, textbook_units
+from paramcalc.engine.report import Report
 from paramcalc.render._format import (
     DTYPES,
-    FLOPS_NOTE,
-    UNITS_NOTE,
     bar,
     component_formulas,
     count,
     differences,
+    notes,
     ratio,
     row_value,
     share,
@@ -24,13 +25,42 @@ from paramcalc.render._format import (
     size,
     summary_rows,
 )
-from paramcalc.report import Report
 from paramcalc.view import BOLD, DIM, HEADING, ITEM, LEFT, Choice, Column, Document, Table, Text, pairs
 
 
+def textbook(report: Report) -> list[TextbookUnit] | None:
+    """Every unit of a small mlp with the sum it computes, or None (not an mlp, or too big)."""
+    config = report.config
+    if not config.is_mlp or report.total > TEXTBOOK_MAX_PARAMS:
+        return None
+    return list(textbook_units(config))
+
+
+def equation(unit: TextbookUnit) -> str:
+    """'z1^(1) = x1*w(1,1)^(1) + x2*w(2,1)^(1) + b1^(1)'."""
+    terms = [f"{x}*{w.name}" for x, w in zip(unit.inputs, unit.weights)]
+    if unit.bias is not None:
+        terms.append(unit.bias.name)
+    return f"{unit.output} = " + " + ".join(terms)
+
+
 def count_dict(report: Report, explain: bool = False) -> dict[str, Any]:
-    """What `count --json` prints: the report, and with `explain` every term of every component."""
+    """What `count --json` prints: the report, and with `explain` every term of every component
+    (and, for an mlp of at most 100 parameters, every parameter by its textbook name)."""
     data = report.to_dict()
+    if explain and report.config.is_mlp:
+        data["widths"] = [{"name": n, "role": role, "width": w} for n, role, w in mlp_widths(report.config)]
+        units = textbook(report)
+        if units is not None:
+            data["units"] = [
+                {
+                    "output": u.output,
+                    "equation": equation(u),
+                    "weights": [w.name for w in u.weights],
+                    "bias": u.bias.name if u.bias else None,
+                }
+                for u in units
+            ]
     if explain:
         for comp, row in zip(report.components, data["components"]):
             row["terms"] = [
@@ -121,11 +151,24 @@ class CountResult:
             )
         ]
         if self.explain:
-            doc.append(Text("Where the counts come from", BOLD))
-            for comp in r.components:
-                doc.append(Text(f"{comp.name}: " + "; ".join(component_formulas(comp))))
+            doc += self._explanation()
         doc.append(pairs(summary_rows(r), ("summary", "value")))
-        doc.append(Text(f"{UNITS_NOTE} {FLOPS_NOTE}", DIM))
+        doc.append(Text(notes(r), DIM))
+        return doc
+
+    def _explanation(self) -> Document:
+        r = self.report
+        doc: Document = [Text("Where the counts come from", BOLD)]
+        if r.config.is_mlp:
+            widths = ", ".join(f"{n} = {w} ({role})" for n, role, w in mlp_widths(r.config))
+            doc.append(Text(f"widths: {widths}", ITEM))
+        for comp in r.components:
+            doc.append(Text(f"{comp.name}: " + "; ".join(component_formulas(comp)), ITEM))
+        units = textbook(r)
+        if units:
+            what = "weights and biases" if r.config.bias else "weights"
+            doc.append(Text(f"Every parameter ({r.total}: the {what}), unit by unit", BOLD))
+            doc += [Text(equation(u), ITEM) for u in units]
         return doc
 
     def csv_rows(self) -> list[list[object]]:
@@ -258,7 +301,7 @@ class CompareResult:
         # transposed one stands in.
         n = len(self.comparison.labels)
         doc.append(self._wide() if n <= 3 else Choice((self._wide(), self._transposed())))
-        doc.append(Text(f"{UNITS_NOTE} {FLOPS_NOTE}", DIM))
+        doc.append(Text(notes(self.comparison.reports[0]), DIM))
         return doc
 
 

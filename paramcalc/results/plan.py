@@ -156,6 +156,11 @@ class TrainResult:
     def __repr__(self) -> str:
         return f"TrainResult({self.name!r}, fits={self.estimate.fits})"
 
+    @property
+    def warnings(self) -> list[str]:
+        """What stderr says before the figures (a sequence beyond the model's context, ...)."""
+        return list(self.estimate.warnings)
+
     def to_dict(self) -> dict[str, Any]:
         from paramcalc.engine.training import to_dict
 
@@ -175,6 +180,11 @@ class InferResult:
 
     def __repr__(self) -> str:
         return f"InferResult({self.name!r}, fits={self.estimate.fits})"
+
+    @property
+    def warnings(self) -> list[str]:
+        """What stderr says before the figures (a context beyond the model's, ...)."""
+        return list(self.estimate.warnings)
 
     def to_dict(self) -> dict[str, Any]:
         from paramcalc.engine.inference import to_dict
