@@ -145,24 +145,6 @@ class Solution(NamedTuple):
             "candidates": [c.to_dict() for c in self.candidates],
         }
 
-    def yaml(self) -> str:
-        """The best candidate as a paramcalc config that `extends:` the base, with a comment."""
-        if not self.candidates or self.base is None:
-            raise SettingError([("base", "a YAML config needs a base: it extends the base")])
-        from paramcalc import _yaml
-
-        best = self.candidates[0]
-        doc = {
-            "extends": self.base,
-            "name": f"{self.base} solved for {self.target.value:.3g} {self.target.kind}",
-            **best.config,
-            "tokens": best.tokens,
-        }
-        return (
-            f"# paramcalc solve: {best.params:,} parameters ({best.error:+.2%} from the target), "
-            f"{best.tokens:.3g} tokens ({self.law}), {best.flops:.3g} training FLOPs (6ND)\n" + _yaml.dump(doc)
-        )
-
 
 class TargetOutOfReach(ParamcalcError):
     """No shape of the base comes within WITHIN of the target (exit 1)."""

@@ -70,6 +70,12 @@ def sci(x: float) -> str:
     return f"{x:.3e}"
 
 
+def signed_percent(fraction: float) -> str:
+    """+0.39%, -0.03%; a value that rounds to zero is +0.00%, never -0.00%."""
+    rounded = round(fraction * 100, 2) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return f"{rounded:+.2f}%"
+
+
 def share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from paramcalc.errors import SettingError
+from paramcalc.render._format import signed_percent
 from paramcalc.view import DIM, Column, Document, Table, Text
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class SolveResult:
                         str(f["d_ff"]),
                         f"{c['params']:,}",
                         f"{c['active']:,}",
-                        f"{c['error']:+.2%}",
+                        signed_percent(c["error"]),
                         f"{c['aspect']:.0f}",
                         f"{c['tokens']:.3g}",
                         f"{c['flops']:.3g}",
@@ -87,7 +88,7 @@ class SolveResult:
             "tokens": best.tokens,
         }
         comment = (
-            f"paramcalc solve: {best.params:,} parameters ({best.error:+.2%} from the target), "
+            f"paramcalc solve: {best.params:,} parameters ({signed_percent(best.error)} from the target), "
             f"{best.tokens:.3g} tokens ({s.law}), {best.flops:.3g} training FLOPs (6ND)"
         )
         return [comment], doc
