@@ -232,3 +232,10 @@ def test_uneven_pipeline_stages_say_how_the_layers_were_split(run: Run) -> None:
     """Item 4: DeepSeek-V3's 61 layers on 16 stages."""
     result = run("train", "deepseek-v3", "--gpus", "16", "--pp", "16")
     assert result.exit_code == 0 and "16 stages: 13 of 4 layers, 3 of 3" in result.stdout
+
+
+def test_every_format_has_a_readme_row() -> None:
+    """A format is one module in render/ and one row of the README's format table."""
+    section = README.split("## Output formats", 1)[1].split("\n## ", 1)[0]
+    for fmt in formats():
+        assert re.search(rf"^\| `{fmt}` \|", section, re.M), fmt
