@@ -56,10 +56,25 @@ __all__ = [
     "solve",
     "sweep",
     "train",
+    "verify",
 ]
 
 if TYPE_CHECKING:
-    from paramcalc.api import analyze, compare, convert, count, gpus, infer, load, presets, schema, solve, sweep, train
+    from paramcalc.api import (
+        analyze,
+        compare,
+        convert,
+        count,
+        gpus,
+        infer,
+        load,
+        presets,
+        schema,
+        solve,
+        sweep,
+        train,
+        verify,
+    )
     from paramcalc.config import parse_config
 
 

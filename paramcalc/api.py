@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from paramcalc.results.design import SolveResult, SweepResult
     from paramcalc.results.lists import ConvertResult, GpusResult, PresetsResult, SchemaResult
     from paramcalc.results.plan import InferResult, TrainResult
+    from paramcalc.results.weights import CheckpointResult, VerifyResult
+    from paramcalc.weights.checkpoint import Tally
 
 ConfigLike = Union[str, Mapping[str, Any], "Config"]
 Overrides = Mapping[str, Any] | Sequence[str]
@@ -52,9 +54,53 @@ def load(config: ConfigLike, set: Overrides = (), head: bool = False) -> Config:
         if head:
             fields.update(mlm_head=True, pooler=False)
         return parse_config(fields)
+    weights = _weights_config(config)
+    if weights is not None:
+        return load(weights, set, head)
     from paramcalc.loading import load as load_spec
 
     return load_spec(config, _pairs(set), head)
+
+
+def _is_weights(config: ConfigLike) -> bool:
+    if not isinstance(config, str):
+        return False
+    from paramcalc.weights.inputs import is_weights
+
+    return is_weights(config)
+
+
+def _weights_config(config: ConfigLike) -> dict[str, Any] | None:
+    """The fields of the config.json that came with a weights argument, or None if `config` names
+    no weights; weights without a (supported) config.json cannot give a model's shape."""
+    if not _is_weights(config):
+        return None
+    assert isinstance(config, str)
+    fields, _, problem = _checkpoint(config)
+    if fields is None:
+        raise LoadError(config, problem or "has no config.json beside the weights: give the config too")
+    return fields
+
+
+def _checkpoint(spec: str) -> tuple[dict[str, Any] | None, Tally, str | None]:
+    """The weights a spec names, added up, and the paramcalc fields of its config.json (None, and
+    why, when there is none or its model_type is not supported)."""
+    from pathlib import Path
+
+    from paramcalc.weights.checkpoint import tally
+    from paramcalc.weights.inputs import read_weights
+
+    checkpoint = read_weights(spec)
+    stored = tally(checkpoint)
+    if checkpoint.config is None:
+        return None, stored, None
+    from paramcalc.hf import convert as hf_convert
+
+    try:
+        fields = hf_convert(checkpoint.config, f"{spec} (config.json)", Path(spec.rstrip("/")).name)
+    except LoadError as exc:
+        return None, stored, f"{exc.reason}: counted from the weights alone"
+    return fields, stored, None
 
 
 def tokens_value(tokens: int | float | str | None) -> int | None:
@@ -93,13 +139,27 @@ def count(
     causal: bool = False,
     detail: bool = False,
     explain: bool = False,
-) -> CountResult:
+) -> CountResult | CheckpointResult:
     """Count the parameters of one architecture, component by component (``paramcalc count``).
+    Weights (a .safetensors or .gguf file, a folder of them, ORG/NAME) are counted from their
+    headers: with their config.json, a CountResult whose ``stored`` holds the checkpoint's own
+    count; without one, a CheckpointResult.
     `seq_len` sets the training sequence length of the FLOPs (the field seq_len); `causal`
     counts a decoder's self-attention products under its causal mask (half)."""
     from paramcalc.engine import analyze as engine_analyze
     from paramcalc.results.count import CountResult
 
+    if _is_weights(config):
+        assert isinstance(config, str)
+        from paramcalc.results.weights import CheckpointResult
+
+        fields, stored, problem = _checkpoint(config)
+        if fields is None:
+            if set or head or seq_len:
+                raise SettingError([("set", f"{config} has no config.json to override; weights are as stored")])
+            return CheckpointResult(stored, config.rstrip("/").rsplit("/", 1)[-1], [problem] if problem else [])
+        report = engine_analyze(load(fields, _with_seq_len(set, seq_len), head), tokens_value(tokens), causal)
+        return CountResult(report, detail=detail, explain=explain, stored=stored)
     report = engine_analyze(load(config, _with_seq_len(set, seq_len), head), tokens_value(tokens), causal)
     return CountResult(report, detail=detail, explain=explain)
 
@@ -175,6 +235,25 @@ def convert(config: str, *, set: Overrides = (), head: bool = False) -> ConvertR
         value = values.get(key, value)
         out[key] = list(value) if isinstance(value, tuple) else value
     return ConvertResult(out, source.label, engine_analyze(parsed).total)
+
+
+def verify(weights: str) -> VerifyResult:
+    """Whether a checkpoint holds what its config.json says (``paramcalc verify``): the config's
+    exact count against the stored parameters, component by component. The result's
+    ``exit_status`` is 0 when they agree, 1 otherwise."""
+    from paramcalc.engine import analyze as engine_analyze
+    from paramcalc.results.weights import VerifyResult
+    from paramcalc.weights.checkpoint import differences
+
+    if not _is_weights(weights):
+        raise LoadError(weights, "is not weights: give a .safetensors or .gguf file, a folder of them, or ORG/NAME")
+    fields, stored, problem = _checkpoint(weights)
+    if fields is None:
+        raise LoadError(weights, problem or "has no config.json beside the weights: verify compares the two")
+    report = engine_analyze(load(fields))
+    parts = [(c.name, c.params) for c in report.components]
+    diffs = differences(parts, stored, report.config.tie_embeddings)
+    return VerifyResult(report.config.name, report.total, stored, diffs)
 
 
 def presets() -> PresetsResult:
@@ -309,6 +388,13 @@ def infer(
     from paramcalc.engine.inference import Dtype, InferSettings, MlaCache, estimate, resolve_gpu
     from paramcalc.results.plan import InferResult
 
+    stored_bytes = None
+    if _is_weights(config):
+        assert isinstance(config, str)
+        fields, stored, problem = _checkpoint(config)
+        if fields is None:
+            raise LoadError(config, problem or "has no config.json beside the weights: infer needs the model's shape")
+        config, stored_bytes = fields, stored.bytes
     report = engine_analyze(load(config, set))
     settings = InferSettings(
         gpu=resolve_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
@@ -319,6 +405,7 @@ def infer(
         kv_dtype=Dtype(kv_dtype) if kv_dtype else None,
         mla_cache=MlaCache(mla_cache),
         reserve=reserve,
+        stored_bytes=stored_bytes,
     )
     return InferResult(report.config.name, estimate(report, settings), explain=explain)
 
@@ -399,4 +486,5 @@ __all__ = [
     "solve",
     "sweep",
     "train",
+    "verify",
 ]

@@ -209,6 +209,9 @@ def command(result: type | None, default: str = "table", view_options: tuple[str
             if epilogue is not None:
                 for line in epilogue():
                     print(f"paramcalc: {_safe(line)}", file=sys.stderr)
+            status = getattr(value, "exit_status", 0)
+            if status:  # verify: the report is the output, and the exit status its verdict
+                raise typer.Exit(status)
 
         signature = inspect.signature(function, eval_str=True)
         extra = [
@@ -219,6 +222,7 @@ def command(result: type | None, default: str = "table", view_options: tuple[str
         wrapper.__signature__ = signature.replace(parameters=[*params, *extra], return_annotation=None)  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in wrapper.__signature__.parameters.values()}  # type: ignore[attr-defined]
         _APPS[name].command(name)(wrapper)
+        function.result_type = result  # type: ignore[attr-defined]
         return function
 
     return register

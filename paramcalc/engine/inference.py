@@ -56,6 +56,7 @@ class InferSettings(NamedTuple):
     kv_dtype: Dtype | None = None
     mla_cache: MlaCache = MlaCache.latent
     reserve: float = 0.1
+    stored_bytes: int | None = None  # the weights as a checkpoint stores them; replaces params x dtype
 
 
 class InferEstimate(NamedTuple):
@@ -171,7 +172,7 @@ def estimate(report: Report, settings: InferSettings) -> InferEstimate:
     context = s.context or config.context
     kv_dtype = s.kv_dtype or (s.dtype if s.dtype in (Dtype.bf16, Dtype.fp16, Dtype.fp8) else Dtype.bf16)
     bits = DTYPE_BITS[s.dtype]
-    weights = weight_bytes(report.total, bits)
+    weights = weight_bytes(report.total, bits) if s.stored_bytes is None else s.stored_bytes
     per_token_kv = kv_bytes_per_token(config, DTYPE_BITS[kv_dtype], s.mla_cache)
     per_token_act = activation_bytes_per_token(config)
     logits = 4 * config.vocab
@@ -181,7 +182,11 @@ def estimate(report: Report, settings: InferSettings) -> InferEstimate:
     room = usable - weights
     max_context = max(0, (room - logits * s.batch) // (s.batch * (per_token_kv + per_token_act)))
     max_batch = max(0, room // (context * (per_token_kv + per_token_act) + logits))
-    step = weight_bytes_per_step(report, bits, s.batch) + kv_cache
+    if s.stored_bytes is None:
+        read = weight_bytes_per_step(report, bits, s.batch)
+    else:  # the stored bytes, in the share of the parameters a step reads (a MoE reads some experts)
+        read = -(-s.stored_bytes * weight_bytes_per_step(report, 8, s.batch) // max(1, report.total))
+    step = read + kv_cache
     bound = None if s.gpu.bandwidth is None else s.batch * s.gpus * s.gpu.bandwidth / step
     return InferEstimate(
         settings=s,
@@ -219,6 +224,7 @@ def to_dict(e: InferEstimate) -> dict[str, object]:
             "kv_dtype": e.kv_dtype,
             "mla_cache": s.mla_cache,
             "reserve": s.reserve,
+            "stored_bytes": s.stored_bytes,
         },
         "warnings": list(e.warnings),
     }

@@ -25,7 +25,10 @@ from paramcalc.render._format import (
     size,
     summary_rows,
 )
+from paramcalc.results.weights import checkpoint_rows, differences_dict
 from paramcalc.view import BOLD, DIM, HEADING, ITEM, LEFT, Choice, Column, Document, Table, Text, pairs
+from paramcalc.weights.checkpoint import Difference, Tally
+from paramcalc.weights.checkpoint import differences as weight_differences
 
 
 def textbook(report: Report) -> list[TextbookUnit] | None:
@@ -91,12 +94,31 @@ CSV_HEADER = ("component", "params", "weights", "biases", "share", *(f"{d}_bytes
 
 
 class CountResult:
-    """One config counted: `report` holds every number; `detail` and `explain` choose what is shown."""
+    """One config counted: `report` holds every number; `detail` and `explain` choose what is shown.
+    `stored`: the checkpoint's own count, when the config came with its weights."""
 
-    def __init__(self, report: Report, detail: bool = False, explain: bool = False) -> None:
+    def __init__(
+        self, report: Report, detail: bool = False, explain: bool = False, stored: Tally | None = None
+    ) -> None:
         self.report = report
         self.detail = detail
         self.explain = explain
+        self.stored = stored
+        self.warnings: list[str] = []
+
+    @property
+    def differences(self) -> list[Difference]:
+        if self.stored is None:
+            return []
+        parts = [(c.name, c.params) for c in self.report.components]
+        return weight_differences(parts, self.stored, self.report.config.tie_embeddings)
+
+    @property
+    def matches(self) -> bool | None:
+        """Whether the config's count and the weights' agree (None without weights)."""
+        if self.stored is None:
+            return None
+        return self.stored.params == self.report.total and not self.differences
 
     def __repr__(self) -> str:
         return f"CountResult({self.report.config.name!r}, total={self.report.total})"
@@ -106,7 +128,14 @@ class CountResult:
         return self.report.total
 
     def to_dict(self) -> dict[str, Any]:
-        return count_dict(self.report, self.explain)
+        data = count_dict(self.report, self.explain)
+        if self.stored is not None:
+            data["checkpoint"] = {
+                **self.stored.to_dict(),
+                "matches_config": self.matches,
+                "differences": differences_dict(self.differences),
+            }
+        return data
 
     def _rows(self) -> list[tuple[str, int, int, int, str]]:
         """(name, params, weights, biases, style) per component, with its parts under --detail."""
@@ -123,26 +152,30 @@ class CountResult:
         r = self.report
         total = r.total
         cells, styles = [], []
+        stored = self.stored
         for name, params, weights, biases, style in [*self._rows(), ("total", total, r.weights, r.biases, BOLD)]:
             memory = memory_by_dtype(params)
             indent = "  " if style == DIM else ""
-            cells.append(
-                [
-                    indent + name,
-                    count(params),
-                    share(params, total),
-                    bar(params / total) if total else "",
-                    count(weights),
-                    count(biases),
-                    size(memory["fp32"]),
-                    size(memory["fp16"]),
-                ]
-            )
+            row = [
+                indent + name,
+                count(params),
+                share(params, total),
+                bar(params / total) if total else "",
+                count(weights),
+                count(biases),
+                size(memory["fp32"]),
+                size(memory["fp16"]),
+            ]
+            if stored is not None:
+                part = stored.component(name) if style != DIM else None
+                row.append(size(stored.bytes) if name == "total" else size(part.bytes) if part else "")
+            cells.append(row)
             styles.append(style)
         title = f"{r.config.name} ({r.config.architecture})"
+        columns = COUNT_COLUMNS if stored is None else (*COUNT_COLUMNS, Column("stored", drop=6))
         doc: Document = [
             Table(
-                COUNT_COLUMNS,
+                columns,
                 cells,
                 title=title,
                 caption=r.config.source or "",
@@ -153,6 +186,12 @@ class CountResult:
         if self.explain:
             doc += self._explanation()
         doc.append(pairs(summary_rows(r), ("summary", "value")))
+        if stored is not None:
+            verdict = "yes" if self.matches else f"no ({stored.params - r.total:+,} parameters)"
+            doc.append(pairs([*checkpoint_rows(stored), ("weights match the config", verdict)], ("weights", "")))
+            diffs = self.differences
+            if diffs:
+                doc += [Text(f"{d.component}: {d.why}", ITEM) for d in diffs]
         doc.append(Text(notes(r), DIM))
         return doc
 

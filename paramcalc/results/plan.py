@@ -103,7 +103,11 @@ def infer_rows(e: InferEstimate) -> list[Row]:
     return [
         ("GPUs", f"{s.gpus} x {s.gpu.label}", s.gpu.source),
         ("batch x context", f"{s.batch} x {e.context:,}", ""),
-        ("weights", f"{size(e.weights)} at {s.dtype}", "params x bits / 8; quantization scales not counted"),
+        (
+            ("weights", f"{size(e.weights)} as stored", "the checkpoint's data bytes, quantization tensors included")
+            if s.stored_bytes is not None
+            else ("weights", f"{size(e.weights)} at {s.dtype}", "params x bits / 8; quantization scales not counted")
+        ),
         (
             "KV cache",
             f"{size(e.kv_cache)} at {e.kv_dtype}",

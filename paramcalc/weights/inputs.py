@@ -1,0 +1,159 @@
+"""Which arguments name weights, and reading them into a Checkpoint.
+
+Weights, wherever a config is accepted:
+- a ``.safetensors`` file; a ``model.safetensors.index.json`` (its shards beside it);
+- a ``.gguf`` file (given the first of ``name-00001-of-0000N.gguf``, every shard is read);
+- a folder holding ``*.safetensors`` (with an index when sharded) or ``*.gguf``, with or
+  without a ``config.json``;
+- ``ORG/NAME`` (``ORG/NAME@REVISION``, ``hf://ORG/NAME``) that is not a path: the HuggingFace
+  cache first, then the Hub (headers only), unless HF_HUB_OFFLINE=1.
+A config.json beside the weights (or in the repo) is read too: the count from the config and
+the count from the weights are then both shown, and compared.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from paramcalc.errors import LoadError
+from paramcalc.weights import ByteSource, LocalFile, Tensor
+from paramcalc.weights.checkpoint import Checkpoint
+
+INDEX = "model.safetensors.index.json"
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+MAX_SHARDS = 10_000
+
+
+def is_weights(spec: str) -> bool:
+    """Whether `spec` names weights (a file, a folder of them, or a repo id), cheaply: by name,
+    by a directory listing, or by the shape of a repo id. Everything else is a config."""
+    path = Path(spec)
+    name = path.name.lower()
+    try:
+        if path.is_file():
+            return name.endswith((".safetensors", ".gguf")) or name.endswith(".safetensors.index.json")
+        if path.is_dir():
+            return any(path.glob("*.safetensors")) or any(path.glob("*.gguf"))
+    except OSError:
+        return False
+    from paramcalc.weights.hub import parse_repo_id
+
+    return not path.exists() and parse_repo_id(spec) is not None
+
+
+def _config_beside(folder: Path, label: str) -> dict[str, Any] | None:
+    path = folder / "config.json"
+    if not path.is_file():
+        return None
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise LoadError(str(path), f"is larger than {MAX_CONFIG_BYTES:,} bytes; a config is a few kB")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise LoadError(str(path), f"is not valid JSON ({exc})") from None
+    return data if isinstance(data, dict) else None
+
+
+def _safetensors(label: str, sources: list[ByteSource], config: dict[str, Any] | None) -> Checkpoint:
+    from paramcalc.weights.safetensors import read_metadata, read_safetensors
+
+    tensors: list[Tensor] = []
+    for source in sources:
+        tensors += read_safetensors(source)
+    metadata = read_metadata(sources[0]) if sources else None
+    return Checkpoint(
+        "safetensors",
+        label,
+        tuple(s.name for s in sources),
+        tuple(tensors),
+        config,
+        metadata,
+        quantization(config),
+    )
+
+
+def quantization(config: dict[str, Any] | None) -> dict[str, Any] | None:
+    """{"method", "bits", "group_size"} from a config.json's quantization_config."""
+    q = (config or {}).get("quantization_config")
+    if not isinstance(q, dict):
+        return None
+    method = q.get("quant_method") or ("bitsandbytes" if "load_in_4bit" in q or "load_in_8bit" in q else None)
+    bits = q.get("bits")
+    if bits is None and method == "bitsandbytes":
+        bits = 4 if q.get("load_in_4bit") else 8 if q.get("load_in_8bit") else None
+    if bits is None and method == "fp8":
+        bits = 8
+    if bits is None and method == "mxfp4":
+        bits = 4
+    out = {"method": method, "bits": bits, "group_size": q.get("group_size")}
+    if method == "bitsandbytes" and q.get("bnb_4bit_quant_type"):
+        out["type"] = q["bnb_4bit_quant_type"]
+    if "weight_block_size" in q:
+        out["block_size"] = q["weight_block_size"]
+    return {**q, **out} if method == "compressed-tensors" else out
+
+
+def _shards_of_index(folder: Path, index_path: Path) -> list[ByteSource]:
+    from paramcalc.weights.safetensors import read_index
+
+    weight_map = read_index(LocalFile(index_path))
+    files = sorted(set(weight_map.values()))
+    if len(files) > MAX_SHARDS:
+        raise LoadError(str(index_path), f"names {len(files):,} shards; at most {MAX_SHARDS:,} are read")
+    out: list[ByteSource] = []
+    for name in files:
+        shard = folder / name
+        if Path(name).name != name or not shard.is_file():
+            raise LoadError(str(index_path), f"names shard {name!r}, which is not a file beside it")
+        out.append(LocalFile(shard))
+    return out
+
+
+def read_weights(spec: str) -> Checkpoint:
+    """The checkpoint a weights argument names (see the module docstring)."""
+    path = Path(spec)
+    if path.is_file():
+        name = path.name.lower()
+        if name.endswith(".gguf"):
+            return _gguf(spec, path)
+        config = _config_beside(path.parent, spec)
+        if name.endswith(".safetensors.index.json"):
+            return _safetensors(spec, _shards_of_index(path.parent, path), config)
+        return _safetensors(spec, [LocalFile(path)], config)
+    if path.is_dir():
+        return _folder(spec, path)
+    from paramcalc.weights.hub import cached_snapshot, hub_files, parse_repo_id
+
+    repo = parse_repo_id(spec)
+    if repo is None:
+        raise LoadError(spec, "is neither weights nor a HuggingFace repo id")
+    snapshot = cached_snapshot(repo)
+    if snapshot is not None:
+        return _folder(spec, snapshot)
+    remote = hub_files(repo)
+    return _safetensors(spec, list(remote.shards), dict(remote.config) if remote.config else None)
+
+
+def _folder(label: str, folder: Path) -> Checkpoint:
+    ggufs = sorted(folder.glob("*.gguf"))
+    if (folder / INDEX).is_file():
+        return _safetensors(label, _shards_of_index(folder, folder / INDEX), _config_beside(folder, label))
+    shards = sorted(folder.glob("*.safetensors"))
+    if shards:
+        return _safetensors(label, [LocalFile(p) for p in shards], _config_beside(folder, label))
+    if ggufs:
+        return _gguf(label, ggufs[0])
+    raise LoadError(label, "holds no .safetensors or .gguf files")
+
+
+def _gguf(label: str, path: Path) -> Checkpoint:
+    from paramcalc.weights.gguf import read_gguf_shards
+
+    files = read_gguf_shards(path)
+    tensors = tuple(t for f in files for t in f.tensors)
+    first = files[0]
+    meta = {k: v for k, v in first.metadata.items() if isinstance(v, (int, float, str, bool))}
+    quant = {"method": "gguf", "file_type": first.file_type, "bits": None, "group_size": None}
+    return Checkpoint("gguf", label, tuple(f.name for f in files), tensors, None, meta, quant)
