@@ -151,9 +151,7 @@ def _folder(label: str, folder: Path) -> Checkpoint:
 def _gguf(label: str, path: Path) -> Checkpoint:
     from paramcalc.weights.gguf import read_gguf_shards
 
-    files = read_gguf_shards(path)
-    tensors = tuple(t for f in files for t in f.tensors)
-    first = files[0]
-    meta = {k: v for k, v in first.metadata.items() if isinstance(v, (int, float, str, bool))}
-    quant = {"method": "gguf", "file_type": first.file_type, "bits": None, "group_size": None}
-    return Checkpoint("gguf", label, tuple(f.name for f in files), tensors, None, meta, quant)
+    gguf = read_gguf_shards(path)  # every shard of NAME-0000i-of-0000N.gguf, joined
+    meta = {k: v for k, v in gguf.metadata.items() if isinstance(v, (int, float, str, bool))}
+    quant = {"method": "gguf", "file_type": gguf.file_type, "bits": None, "group_size": None}
+    return Checkpoint("gguf", label, tuple(gguf.files), tuple(gguf.tensors), None, meta, quant)
