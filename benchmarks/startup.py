@@ -106,8 +106,8 @@ def engine_throughput(seconds: float) -> tuple[float, float, int]:
     factors (what `count --json` and `--explain` render).
     """
     import paramcalc
-    from paramcalc.engine import analyze
     from paramcalc.catalog import preset_names
+    from paramcalc.engine import analyze
 
     configs = []
     for name in preset_names():
