@@ -124,16 +124,15 @@ def read_weights(spec: str) -> Checkpoint:
         return _safetensors(spec, [LocalFile(path)], config)
     if path.is_dir():
         return _folder(spec, path)
-    from paramcalc.weights.hub import cached_snapshot, hub_files, parse_repo_id
+    from paramcalc.weights.hub import open_repo, parse_repo_id
 
     repo = parse_repo_id(spec)
     if repo is None:
         raise LoadError(spec, "is neither weights nor a HuggingFace repo id")
-    snapshot = cached_snapshot(repo)
-    if snapshot is not None:
-        return _folder(spec, snapshot)
-    remote = hub_files(repo)
-    return _safetensors(spec, list(remote.shards), dict(remote.config) if remote.config else None)
+    found = open_repo(repo)  # the cached snapshot, else the Hub's config.json and shard headers
+    if isinstance(found, Path):
+        return _folder(spec, found)
+    return _safetensors(spec, list(found.shards), dict(found.config) if found.config else None)
 
 
 def _folder(label: str, folder: Path) -> Checkpoint:
