@@ -91,16 +91,17 @@ def _checkpoint(spec: str) -> tuple[dict[str, Any] | None, Tally, str | None]:
     from paramcalc.weights.inputs import read_weights
 
     checkpoint = read_weights(spec)
-    stored = tally(checkpoint)
     if checkpoint.config is None:
-        return None, stored, None
+        return None, tally(checkpoint), None
     from paramcalc.hf import convert as hf_convert
 
     try:
         fields = hf_convert(checkpoint.config, f"{spec} (config.json)", Path(spec.rstrip("/")).name)
-    except LoadError as exc:
-        return None, stored, f"{exc.reason}: counted from the weights alone"
-    return fields, stored, None
+    except (LoadError, ConfigError) as exc:
+        reason = exc.reason if isinstance(exc, LoadError) else exc.lines()[0]
+        return None, tally(checkpoint), f"{reason}: counted from the weights alone"
+    layers = fields.get("layers")
+    return fields, tally(checkpoint, layers if isinstance(layers, int) else None), None
 
 
 def tokens_value(tokens: int | float | str | None) -> int | None:

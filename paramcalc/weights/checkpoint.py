@@ -87,42 +87,53 @@ class Tally(NamedTuple):
         }
 
 
-def tally(checkpoint: Checkpoint) -> Tally:
+def tally(checkpoint: Checkpoint, layers: int | None = None) -> Tally:
     """Add a checkpoint up: every tensor is a parameter tensor, a quantization tensor of one
-    (bytes, no parameters) or a named buffer (bytes, no parameters)."""
-    from paramcalc.weights.names import buffer_reason, component
+    (bytes, no parameters) or a named buffer (bytes, no parameters). `layers`: the config's
+    block count, so stored blocks past it (an MTP layer) are told apart."""
+    from paramcalc.weights.names import buffer_reason, components
     from paramcalc.weights.quant import logical_params
 
     tensors = list(checkpoint.tensors)
-    stored = logical_params(tensors, checkpoint.quantization if checkpoint.format == "safetensors" else None)
-    components: dict[str, list[int]] = {}
+    config = checkpoint.config or {}
+    qc = config.get("quantization_config") if checkpoint.format == "safetensors" else None
+    stored = logical_params(tensors, qc if isinstance(qc, Mapping) else None)
+    named = components((t.name for t in tensors), layers=layers)
+    parts: dict[str, list[int]] = {}
     dtypes: dict[str, list[int]] = {}
     buffers: list[Buffer] = []
     methods: list[str] = []
     params = weight_bytes = 0
     for tensor, info in zip(tensors, stored):
-        reason = buffer_reason(tensor.name)
+        reason = buffer_reason(tensor.name, tensor.shape)
         if reason is not None:
             buffers.append(Buffer(tensor.name, reason, tensor.numel, tensor.nbytes))
             continue
-        name = component(tensor.name)[0] or OTHER
+        name = named[tensor.name][0] or OTHER
         n = info.params if info.role == "weight" else 0
-        if info.method and info.method not in methods:
+        if info.method not in ("none", "") and info.method not in methods:
             methods.append(info.method)
-        for bucket, key in ((components, name), (dtypes, tensor.dtype)):
+        for bucket, key in ((parts, name), (dtypes, tensor.dtype)):
             row = bucket.setdefault(key, [0, 0, 0])
             row[0] += n
             row[1] += tensor.nbytes
             row[2] += 1
         params += n
         weight_bytes += tensor.nbytes
-    total_bytes = sum(t.nbytes for t in tensors)
+    if checkpoint.format == "safetensors":
+        from paramcalc.weights.quant import quantization
+
+        q = quantization(stored, qc if isinstance(qc, Mapping) else None)
+        found = None if q is None else {k: v for k, v in q._asdict().items() if v is not None}
+        if found and "block_size" in found:
+            found["block_size"] = list(found["block_size"])
+        checkpoint = checkpoint._replace(quantization=found)
     return Tally(
         checkpoint,
         params,
-        total_bytes,
+        sum(t.nbytes for t in tensors),
         weight_bytes,
-        tuple(Part(k, *v) for k, v in components.items()),
+        tuple(Part(k, *v) for k, v in parts.items()),
         tuple(Part(k, *v) for k, v in sorted(dtypes.items(), key=lambda kv: -kv[1][1])),
         tuple(buffers),
         tuple(methods),

@@ -70,29 +70,8 @@ def _safetensors(label: str, sources: list[ByteSource], config: dict[str, Any] |
         tuple(tensors),
         config,
         metadata,
-        quantization(config),
+        None,  # what the tensors and quantization_config say: checkpoint.tally works it out
     )
-
-
-def quantization(config: dict[str, Any] | None) -> dict[str, Any] | None:
-    """{"method", "bits", "group_size"} from a config.json's quantization_config."""
-    q = (config or {}).get("quantization_config")
-    if not isinstance(q, dict):
-        return None
-    method = q.get("quant_method") or ("bitsandbytes" if "load_in_4bit" in q or "load_in_8bit" in q else None)
-    bits = q.get("bits")
-    if bits is None and method == "bitsandbytes":
-        bits = 4 if q.get("load_in_4bit") else 8 if q.get("load_in_8bit") else None
-    if bits is None and method == "fp8":
-        bits = 8
-    if bits is None and method == "mxfp4":
-        bits = 4
-    out = {"method": method, "bits": bits, "group_size": q.get("group_size")}
-    if method == "bitsandbytes" and q.get("bnb_4bit_quant_type"):
-        out["type"] = q["bnb_4bit_quant_type"]
-    if "weight_block_size" in q:
-        out["block_size"] = q["weight_block_size"]
-    return {**q, **out} if method == "compressed-tensors" else out
 
 
 def _shards_of_index(folder: Path, index_path: Path) -> list[ByteSource]:
