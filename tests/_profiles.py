@@ -11,9 +11,9 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]}
-settings.register_profile("ci", max_examples=25, **_COMMON)  # type: ignore[arg-type]
-settings.register_profile("slow", max_examples=300, **_COMMON)  # type: ignore[arg-type]
+_CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=_CHECKS)
+settings.register_profile("slow", max_examples=300, deadline=None, suppress_health_check=_CHECKS)
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 if PROFILE not in ("ci", "slow"):
     PROFILE = "ci"  # a profile of another test run (e.g. hypothesis' own "default"): keep CI's budget
