@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import paramcalc
@@ -24,6 +24,7 @@ from paramcalc.engine.training import Recompute, TrainSettings, check, estimate
 from paramcalc.errors import ConfigError, SettingError
 from paramcalc.loading import load_fields
 from paramcalc.sweeps import prepare
+from tests._profiles import budget
 from tests.conftest import Run
 
 # Hoffmann et al. 2022, Table 3 (Approach 1): parameters, tokens, FLOPs of compute-optimal models.
@@ -494,7 +495,7 @@ def test_sweep_prepare_checks_every_combination_when_strict() -> None:
 _BASES = {name: load_fields(name)[0] for name in ("llama-2-7b", "mixtral-8x7b", "gemma-2-9b", "t5-small", "gpt2")}
 
 
-@settings(max_examples=40, deadline=None)
+@budget(ci=25, slow=200)
 @given(
     base=st.sampled_from(sorted(_BASES)),
     target=st.integers(1, 10**16),
