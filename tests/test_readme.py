@@ -163,21 +163,39 @@ def test_readme_example(run: Run, folder: Path, updating: bool, example: Example
         assert execute(run, command.line, example.columns) == expected(command), command.line
 
 
+def rewrite(text: str, outputs: dict[int, list[str]]) -> str:
+    """The README with each example's output replaced: outputs[start][i] is the i-th command's
+    output. Nothing but those lines changes (the `$` lines, marks and prose stay as written)."""
+    lines = text.split("\n")
+    for example in reversed(parse(text)[0]):  # from the end, so that earlier line numbers stay valid
+        if example.start not in outputs:
+            continue
+        block: list[str] = []
+        for command, output in zip(example.commands, outputs[example.start]):
+            block.append("$ " + command.line)
+            block.extend(output.splitlines())
+        lines[example.start : example.end] = [example.indent + line if line else "" for line in block]
+    return "\n".join(lines)
+
+
+def test_rewrite_changes_only_output_lines() -> None:
+    text = README.read_text()
+    same = {e.start: [expected(c) for c in e.commands] for e in EXAMPLES}
+    assert rewrite(text, same) == text
+    first = EXAMPLES[0]
+    changed = rewrite(text, {first.start: ["new\n"] * len(first.commands)}).split("\n")
+    block = [line for c in first.commands for line in (first.indent + "$ " + c.line, first.indent + "new")]
+    assert changed[: first.start] == text.split("\n")[: first.start]
+    assert changed[first.start : first.start + len(block)] == block
+    assert changed[first.start + len(block) :] == text.split("\n")[first.end :]
+
+
 def test_readme_update(run: Run, folder: Path, updating: bool) -> None:
     """With --update-golden: every example's output lines become what the command prints now."""
     if not updating:
         pytest.skip("runs with --update-golden")
-    lines = README.read_text().split("\n")
-    new: dict[int, list[str]] = {}
+    outputs: dict[int, list[str]] = {}
     for example in EXAMPLES:  # in README order: a walkthrough's files exist when it reads them
-        if example.skip:
-            continue
-        block: list[str] = []
-        for command in example.commands:
-            block.append("$ " + command.line)
-            block.extend(execute(run, command.line, example.columns).splitlines())
-        new[example.start] = [example.indent + line if line else "" for line in block]
-    for example in reversed(EXAMPLES):  # from the end, so that earlier line numbers stay valid
-        if example.start in new:
-            lines[example.start : example.end] = new[example.start]
-    write_if_changed(README, "\n".join(lines))
+        if not example.skip:
+            outputs[example.start] = [execute(run, c.line, example.columns) for c in example.commands]
+    write_if_changed(README, rewrite(README.read_text(), outputs))
