@@ -55,8 +55,8 @@ class Text(NamedTuple):
 
 class Choice(NamedTuple):
     """Alternative tables for one thing, best first: the first that fits the width with all its
-    columns but the decorations is drawn; else the last one, dropping what it must; else the
-    first one, vertically."""
+    columns but the decorations is drawn; else the last one, dropping what it must, or, if even
+    that does not fit, vertically."""
 
     options: tuple[Table, ...]
 

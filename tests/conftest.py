@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Protocol
 
 import pytest
@@ -37,3 +38,46 @@ def run() -> Run:
         return runner.invoke(app, list(args), input=input, env={"COLUMNS": str(columns)})
 
     return invoke
+
+
+# ---- golden files: tests/golden/<command>-<case>[@<columns>].<format> (and .stderr) --------------
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+class Golden(Protocol):
+    """The `golden` fixture: `golden(name, text)` asserts that text is tests/golden/<name> exactly;
+    under ``pytest --update-golden`` it writes the file instead (review the change as a diff)."""
+
+    def __call__(self, name: str, actual: str) -> None: ...
+
+
+@pytest.fixture
+def updating(request: pytest.FixtureRequest) -> bool:
+    """Whether this run rewrites the golden files and the README's sample output."""
+    return bool(request.config.getoption("--update-golden"))
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    if not path.exists() or path.read_bytes() != text.encode():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode())
+
+
+@pytest.fixture
+def golden(updating: bool) -> Golden:
+    def check(name: str, actual: str) -> None:
+        path = GOLDEN / name
+        optional = name.endswith(".stderr")  # no file: nothing on stderr
+        if updating:
+            if optional and actual == "":
+                path.unlink(missing_ok=True)
+            else:
+                write_if_changed(path, actual)
+            return
+        if not path.exists() and not optional:
+            pytest.fail(f"{path} is missing: run `pytest --update-golden`, then review the new file")
+        expected = path.read_bytes().decode() if path.exists() else ""
+        assert actual == expected, f"{name} differs (if the change is wanted: pytest --update-golden, review the diff)"
+
+    return check

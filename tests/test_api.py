@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import paramcalc
+from tests.conftest import Run
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 FIXTURE = str(Path(__file__).resolve().parent / "fixtures" / "hf" / "meta-llama__Llama-3.1-8B.json")
@@ -71,8 +72,8 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], list[str]]] = [
 
 @pytest.mark.parametrize(("function", "args", "kwargs", "argv"), CASES, ids=[c[0] for c in CASES])
 def test_to_dict_is_the_commands_json(
-    run, function: str, args: tuple[Any, ...], kwargs: dict[str, Any], argv: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+    run: Run, function: str, args: tuple[Any, ...], kwargs: dict[str, Any], argv: list[str]
+) -> None:
     result = run(*argv, "--json")
     assert result.exit_code == 0, result.stderr
     value = getattr(paramcalc, function)(*args, **kwargs)

@@ -13,9 +13,10 @@ import pytest
 
 import paramcalc
 from paramcalc.engine import analyze
+from tests.conftest import Run
 
 
-def test_count_json_contract(run) -> None:  # type: ignore[no-untyped-def]
+def test_count_json_contract(run: Run) -> None:
     result = run("count", "gpt2", "--json")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
@@ -50,11 +51,11 @@ def test_count_json_contract(run) -> None:  # type: ignore[no-untyped-def]
     assert isinstance(data["flops"]["training_tokens"], int)
 
 
-def test_format_json_equals_json_flag(run) -> None:  # type: ignore[no-untyped-def]
+def test_format_json_equals_json_flag(run: Run) -> None:
     assert run("count", "gpt3", "--format", "json").stdout == run("count", "gpt3", "--json").stdout
 
 
-def test_count_csv(run) -> None:  # type: ignore[no-untyped-def]
+def test_count_csv(run: Run) -> None:
     result = run("count", "llama-2-7b", "--format", "csv")
     assert result.exit_code == 0 and result.stderr == ""
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
@@ -66,7 +67,7 @@ def test_count_csv(run) -> None:  # type: ignore[no-untyped-def]
     assert "\x1b" not in result.stdout
 
 
-def test_count_csv_detail_rows(run) -> None:  # type: ignore[no-untyped-def]
+def test_count_csv_detail_rows(run: Run) -> None:
     rows = list(csv.DictReader(io.StringIO(run("count", "llama-2-7b", "-f", "csv", "--detail").stdout)))
     names = {r["component"] for r in rows}
     assert {
@@ -80,7 +81,7 @@ def test_count_csv_detail_rows(run) -> None:  # type: ignore[no-untyped-def]
     } <= names
 
 
-def test_count_markdown(run) -> None:  # type: ignore[no-untyped-def]
+def test_count_markdown(run: Run) -> None:
     result = run("count", "gpt2", "--format", "markdown")
     assert result.exit_code == 0 and result.stderr == ""
     assert result.stdout.startswith("### GPT-2 (decoder)\n")
@@ -89,7 +90,7 @@ def test_count_markdown(run) -> None:  # type: ignore[no-untyped-def]
     assert "\x1b" not in result.stdout
 
 
-def test_count_table(run) -> None:  # type: ignore[no-untyped-def]
+def test_count_table(run: Run) -> None:
     result = run("count", "gpt2")
     assert result.exit_code == 0 and result.stderr == ""
     out = result.stdout
@@ -106,31 +107,31 @@ def test_count_table(run) -> None:  # type: ignore[no-untyped-def]
     assert "\x1b" not in out  # not a terminal: no colour codes
 
 
-def test_count_table_detail_and_explain(run) -> None:  # type: ignore[no-untyped-def]
+def test_count_table_detail_and_explain(run: Run) -> None:
     out = run("count", "gpt2", "--detail", "--explain").stdout
     assert "attention.q" in out and "feed_forward.down" in out
     assert "layers × d_model × heads*head_dim = 12 × 768 × 768 = 7,077,888" in out
 
 
-def test_explain_json_terms(run) -> None:  # type: ignore[no-untyped-def]
+def test_explain_json_terms(run: Run) -> None:
     data = json.loads(run("count", "gpt2", "--json", "--explain").stdout)
     attention = next(c for c in data["components"] if c["name"] == "attention")
     assert sum(t["count"] for t in attention["terms"]) == attention["params"]
 
 
-def test_stdin(run) -> None:  # type: ignore[no-untyped-def]
+def test_stdin(run: Run) -> None:
     result = run("count", "-", "--json", input="layers: 1\nd_model: 8\nheads: 2\nvocab: 10\ncontext: 4\n")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["name"] == "stdin"
 
 
-def test_tokens_option(run) -> None:  # type: ignore[no-untyped-def]
+def test_tokens_option(run: Run) -> None:
     for spelling in ("300e9", "3e11", "300B"):
         flops = json.loads(run("count", "gpt2", "--json", "--tokens", spelling).stdout)["flops"]
         assert (flops["training_tokens"], flops["tokens_source"]) == (300 * 10**9, "option")
 
 
-def test_bad_tokens_is_usage_error(run) -> None:  # type: ignore[no-untyped-def]
+def test_bad_tokens_is_usage_error(run: Run) -> None:
     result = run("count", "gpt2", "--tokens", "lots")
     assert result.exit_code == 2 and result.stdout == ""
     assert "--tokens" in result.stderr
@@ -148,7 +149,7 @@ def test_bad_tokens_is_usage_error(run) -> None:  # type: ignore[no-untyped-def]
         ("", "is empty"),
     ],
 )
-def test_bad_input_exit_1(run, tmp_path: Path, content: str, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_exit_1(run: Run, tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(content)
     result = run("count", str(path), "--json")
@@ -159,7 +160,7 @@ def test_bad_input_exit_1(run, tmp_path: Path, content: str, message: str) -> No
     assert "Traceback" not in result.stderr
 
 
-def test_all_problems_one_line_each(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_all_problems_one_line_each(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "m.yaml"
     path.write_text("layers: 0\nd_model: 64\nheads: 5\nvocab: 100\ncontext: x\n")
     result = run("count", str(path))
@@ -171,26 +172,26 @@ def test_all_problems_one_line_each(run, tmp_path: Path) -> None:  # type: ignor
     ]
 
 
-def test_missing_file(run) -> None:  # type: ignore[no-untyped-def]
+def test_missing_file(run: Run) -> None:
     result = run("count", "no-such.yaml")
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr.startswith("paramcalc: no-such.yaml: no such file, and no preset of that name")
 
 
-def test_usage_errors_exit_2(run) -> None:  # type: ignore[no-untyped-def]
+def test_usage_errors_exit_2(run: Run) -> None:
     for args in (("count",), ("count", "gpt2", "--format", "xml"), ("count", "gpt2", "--bogus"), ("nope",)):
         result = run(*args)
         assert result.exit_code == 2, args
         assert result.stdout == ""
 
 
-def test_debug_shows_the_exception(run) -> None:  # type: ignore[no-untyped-def]
+def test_debug_shows_the_exception(run: Run) -> None:
     result = run("count", "no-such.yaml", "--debug")
     assert result.exit_code == 1
     assert isinstance(result.exception, paramcalc.LoadError)
 
 
-def test_ctrl_c_exits_130(run, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_ctrl_c_exits_130(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
@@ -199,7 +200,7 @@ def test_ctrl_c_exits_130(run, monkeypatch: pytest.MonkeyPatch) -> None:  # type
     assert result.exit_code == 130 and result.stdout == ""
 
 
-def test_presets_command(run) -> None:  # type: ignore[no-untyped-def]
+def test_presets_command(run: Run) -> None:
     result = run("presets")
     assert result.exit_code == 0 and "llama-2-7b" in result.stdout and "6,738,415,616" in result.stdout
     rows = json.loads(run("presets", "--json").stdout)
@@ -208,7 +209,7 @@ def test_presets_command(run) -> None:  # type: ignore[no-untyped-def]
     assert by_name["mixtral-8x7b"]["active"] == analyze(paramcalc.load("mixtral-8x7b")).active
 
 
-def test_every_command_has_help(run) -> None:  # type: ignore[no-untyped-def]
+def test_every_command_has_help(run: Run) -> None:
     import typer.main
 
     from paramcalc.cli import _APPS, command_names

@@ -13,9 +13,10 @@ import paramcalc
 from paramcalc.comparison import compare
 from paramcalc.engine import analyze
 from paramcalc.errors import ConfigError, LoadError
+from tests.conftest import Run
 
 
-def test_json_array_equals_count_json(run) -> None:  # type: ignore[no-untyped-def]
+def test_json_array_equals_count_json(run: Run) -> None:
     specs = ["gpt3", "chinchilla-70b", "llama-2-70b:kv_heads=64"]
     result = run("compare", *specs, "--json")
     assert result.exit_code == 0 and result.stderr == ""
@@ -23,7 +24,7 @@ def test_json_array_equals_count_json(run) -> None:  # type: ignore[no-untyped-d
     assert array == [json.loads(run("count", s, "--json").stdout) for s in specs]
 
 
-def test_two_way_table(run) -> None:  # type: ignore[no-untyped-def]
+def test_two_way_table(run: Run) -> None:
     result = run("compare", "llama-2-70b", "llama-2-70b:kv_heads=64")
     assert result.exit_code == 0 and result.stderr == ""
     out = result.stdout
@@ -53,7 +54,7 @@ def test_rows_aligned_by_component_name() -> None:
     assert rows["router"] == (None, 1_048_576)
 
 
-def test_csv_two_way(run) -> None:  # type: ignore[no-untyped-def]
+def test_csv_two_way(run: Run) -> None:
     result = run("compare", "gpt2", "gpt2-medium", "--format", "csv")
     rows = {r["row"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
     assert list(next(csv.reader(io.StringIO(result.stdout)))) == ["row", "GPT-2", "GPT-2 Medium", "delta", "ratio"]
@@ -62,7 +63,7 @@ def test_csv_two_way(run) -> None:  # type: ignore[no-untyped-def]
     assert rows["output_head"]["ratio"] == ""  # 0 / 0: no ratio
 
 
-def test_csv_n_way_with_baseline(run) -> None:  # type: ignore[no-untyped-def]
+def test_csv_n_way_with_baseline(run: Run) -> None:
     result = run("compare", "gpt2", "gpt2-medium", "gpt2-large", "-f", "csv", "--baseline", "gpt2-medium")
     header = next(csv.reader(io.StringIO(result.stdout)))
     assert header == [
@@ -78,31 +79,31 @@ def test_csv_n_way_with_baseline(run) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("baseline", ["2", "gpt2-medium", "GPT-2 Medium"])
-def test_baseline_spellings(run, baseline: str) -> None:  # type: ignore[no-untyped-def]
+def test_baseline_spellings(run: Run, baseline: str) -> None:
     out = run("compare", "gpt2", "gpt2-medium", "gpt2-large", "-f", "csv", "-b", baseline).stdout
     assert "GPT-2 / GPT-2 Medium" in out
 
 
-def test_bad_baseline_is_usage_error(run) -> None:  # type: ignore[no-untyped-def]
+def test_bad_baseline_is_usage_error(run: Run) -> None:
     result = run("compare", "gpt2", "gpt2-medium", "--baseline", "7")
     assert result.exit_code == 2 and result.stdout == ""
 
 
-def test_markdown(run) -> None:  # type: ignore[no-untyped-def]
+def test_markdown(run: Run) -> None:
     out = run("compare", "gpt2", "gpt2-medium", "-f", "markdown").stdout
     assert out.startswith("### Comparison\n")
     assert "- `layers: 12 | 24`" in out
     assert "| **total params** | 124,439,808 | 354,823,168 | +230,383,360 | 2.85x |" in out
 
 
-def test_n_way_table_and_transposed(run) -> None:  # type: ignore[no-untyped-def]
+def test_n_way_table_and_transposed(run: Run) -> None:
     out = run("compare", "gpt2", "gpt2-medium", "gpt2-large").stdout
     assert "(baseline)" in out and "(6.22x)" in out
     many = run("compare", "gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "bert-base", "t5-small").stdout
     assert "one row per config" in many and "T5-Small" in many
 
 
-def test_all_bad_arguments_reported_at_once(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_all_bad_arguments_reported_at_once(run: Run, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("layers: 0\nd_model: 8\nheads: 2\nvocab: 10\ncontext: 4\n")
     result = run("compare", "gpt2", "nope", str(bad), "gpt2:kv_heads=x")
@@ -113,12 +114,12 @@ def test_all_bad_arguments_reported_at_once(run, tmp_path: Path) -> None:  # typ
     assert lines[2] == "paramcalc: gpt2: kv_heads (override): must be a whole number, not a string ('x')"
 
 
-def test_compare_needs_two(run) -> None:  # type: ignore[no-untyped-def]
+def test_compare_needs_two(run: Run) -> None:
     assert run("compare", "gpt2").exit_code == 2
     assert run("compare", "-", "-", input="layers: 1\n").exit_code == 2
 
 
-def test_compare_stdin_once(run) -> None:  # type: ignore[no-untyped-def]
+def test_compare_stdin_once(run: Run) -> None:
     text = "extends: gpt2\nname: mine\nlayers: 6\n"
     data = json.loads(run("compare", "gpt2", "-", "--json", input=text).stdout)
     assert data[1]["name"] == "mine" and data[1]["config"]["layers"] == 6
@@ -127,13 +128,13 @@ def test_compare_stdin_once(run) -> None:  # type: ignore[no-untyped-def]
 # --set and colon overrides -------------------------------------------------------------
 
 
-def test_set_on_count(run) -> None:  # type: ignore[no-untyped-def]
+def test_set_on_count(run: Run) -> None:
     data = json.loads(run("count", "llama-2-70b", "--set", "kv_heads=64", "--json").stdout)
     assert data["name"] == "Llama-2-70B [kv_heads=64]"
     assert data["params"]["total"] == 68_976_648_192 + (64 - 8) * 128 * 8192 * 2 * 80
 
 
-def test_set_types(run) -> None:  # type: ignore[no-untyped-def]
+def test_set_types(run: Run) -> None:
     data = json.loads(
         run(
             "count",
@@ -165,7 +166,7 @@ def test_set_types(run) -> None:  # type: ignore[no-untyped-def]
         (["--set", "layers=[1"], "gpt2: override layers: invalid YAML"),
     ],
 )
-def test_set_errors(run, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+def test_set_errors(run: Run, args: list[str], message: str) -> None:
     result = run("count", "gpt2", *args)
     assert result.exit_code == 1 and result.stdout == ""
     assert message in result.stderr

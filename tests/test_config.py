@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from paramcalc.config import FIELDS, REQUIRED, Config, parse_config
 from paramcalc.errors import ConfigError
+from tests.conftest import Run
 
 BASE = {"layers": 2, "d_model": 64, "heads": 4, "vocab": 100, "context": 32}
 
@@ -102,14 +106,15 @@ def test_the_record_is_built_from_fields_and_holds_no_defaults() -> None:
     assert Config._fields == tuple(FIELDS)
     assert Config._field_defaults == {}  # type: ignore[attr-defined]
     with pytest.raises(TypeError):
-        Config("m", "decoder")  # every attribute must be given: parse_config fills them from FIELDS
+        # every attribute must be given: parse_config fills them from FIELDS
+        Config("m", "decoder")  # type: ignore[call-arg]
     kinds = {"str": str, "int": int, "bool": bool, "enum": str, "count": int, "sizes": tuple}
     for name, hint in get_type_hints(Config).items():
         assert name in FIELDS, name  # the annotations only type the fields, they add none
         assert kinds[FIELDS[name].kind].__name__ in str(hint), (name, hint)
 
 
-MINIMAL = {
+MINIMAL: dict[str, dict[str, Any]] = {
     "decoder": BASE,
     "encoder": {**BASE, "architecture": "encoder"},
     "encoder-decoder": {**BASE, "architecture": "encoder-decoder"},
@@ -220,7 +225,7 @@ def test_huge_integers_in_messages(value: int, words: str) -> None:
     assert lines == [f"m.yaml: layers: must be {limit}, not {words}"]
 
 
-def test_huge_integer_override_through_the_cli(run) -> None:  # type: ignore[no-untyped-def]
+def test_huge_integer_override_through_the_cli(run: Run) -> None:
     result = run("count", "gpt2", "--set", f"layers={10**400}")
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == (
@@ -244,9 +249,8 @@ def test_parse_value_gives_an_option_the_reason_a_file_gets() -> None:
 # ---- root cause first, follow-ons suppressed -------------------------------------------------
 
 
-def test_hf_config_without_model_type(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_hf_config_without_model_type(run: Run, tmp_path: Path) -> None:
     import json
-    from pathlib import Path
 
     fixture = Path(__file__).parent / "fixtures" / "hf" / "Qwen__Qwen2.5-7B.json"
     data = json.loads(fixture.read_text())
@@ -269,7 +273,7 @@ def test_hf_keys_without_architectures_suggest_llama() -> None:
     ]
 
 
-def test_layer_sizes_without_architecture_is_one_hint(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_layer_sizes_without_architecture_is_one_hint(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "net.yaml"
     path.write_text("layer_sizes: [2, 2, 1]\nbias: true\n")
     result = run("count", str(path))
@@ -280,7 +284,7 @@ def test_layer_sizes_without_architecture_is_one_hint(run, tmp_path) -> None:  #
     )
 
 
-def test_unknown_architecture_suppresses_what_follows_from_it(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_architecture_suppresses_what_follows_from_it(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "cnn.yaml"
     path.write_text("architecture: cnn\nlayer_sizes: [2, 2, 1]\npooler: true\nlayers: 0\n")
     result = run("count", str(path))

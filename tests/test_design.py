@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import paramcalc
@@ -20,10 +20,12 @@ from paramcalc.config import parse_config
 from paramcalc.design import ASPECT, WITHIN, Solution, TargetOutOfReach, compute_optimal, loss, solve
 from paramcalc.engine import analyze
 from paramcalc.engine.hardware import GPUS
-from paramcalc.engine.training import TrainSettings, check, estimate
+from paramcalc.engine.training import Recompute, TrainSettings, check, estimate
 from paramcalc.errors import ConfigError, SettingError
 from paramcalc.loading import load_fields
 from paramcalc.sweeps import prepare
+from tests._profiles import budget
+from tests.conftest import Run
 
 # Hoffmann et al. 2022, Table 3 (Approach 1): parameters, tokens, FLOPs of compute-optimal models.
 CHINCHILLA_TABLE_3 = [
@@ -61,18 +63,18 @@ def test_approach_3_law() -> None:
     assert opt.loss == pytest.approx(loss(opt.params, opt.tokens))
     for factor in (0.8, 0.9, 1.1, 1.25):
         n = opt.params * factor
-        assert loss(n, 5.76e23 / 6 / n) > opt.loss  # type: ignore[operator]
+        assert opt.loss is not None and loss(n, 5.76e23 / 6 / n) > opt.loss
     assert loss(70e9, 1.4e12) == pytest.approx(1.69 + 406.4 / 70e9**0.34 + 410.7 / 1.4e12**0.28)
 
 
-def test_solve_flops_cli(run) -> None:  # type: ignore[no-untyped-def]
+def test_solve_flops_cli(run: Run) -> None:
     out = run("solve", "--flops", "5.76e23").stdout
     assert "compute-optimal (20 tokens per parameter): 6.928e+10 parameters" in out
     data = json.loads(run("solve", "--flops", "1e23", "--law", "chinchilla-3", "--json").stdout)
     assert data["compute_optimal"]["loss"] > 1.69 and data["law"] == "chinchilla-3"
 
 
-def test_solve_params_with_base(run) -> None:  # type: ignore[no-untyped-def]
+def test_solve_params_with_base(run: Run) -> None:
     data = json.loads(run("solve", "--params", "7B", "--base", "llama-2-7b", "--json").stdout)
     candidates = data["candidates"]
     assert 1 <= len(candidates) <= 5
@@ -87,7 +89,7 @@ def test_solve_params_with_base(run) -> None:  # type: ignore[no-untyped-def]
         assert c["params"] == round(7e9 * (1 + c["error"]))
 
 
-def test_solve_pinned_layers_and_multiple(run) -> None:  # type: ignore[no-untyped-def]
+def test_solve_pinned_layers_and_multiple(run: Run) -> None:
     data = json.loads(
         run(
             "solve", "--params", "3e9", "--base", "llama-2-7b", "--layers", "26", "--multiple-of", "256", "--json"
@@ -97,13 +99,13 @@ def test_solve_pinned_layers_and_multiple(run) -> None:  # type: ignore[no-untyp
         assert c["config"]["layers"] == 26 and c["config"]["d_model"] % 256 == 0 and c["config"]["d_ff"] % 256 == 0
 
 
-def test_solve_active_for_moe(run) -> None:  # type: ignore[no-untyped-def]
+def test_solve_active_for_moe(run: Run) -> None:
     data = json.loads(run("solve", "--active", "3e9", "--base", "mixtral-8x7b", "--json").stdout)
     best = data["candidates"][0]
     assert abs(best["active"] - 3e9) / 3e9 < 0.02 and best["params"] > 3 * best["active"]
 
 
-def test_emit_yaml_round_trip(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_emit_yaml_round_trip(run: Run, tmp_path: Path) -> None:
     result = run("solve", "--params", "1.3B", "--base", "gpt3-xl", "--format", "yaml")
     assert result.exit_code == 0, result.stderr
     assert "extends: gpt3-xl" in result.stdout
@@ -124,7 +126,7 @@ def test_emit_yaml_round_trip(run, tmp_path: Path) -> None:  # type: ignore[no-u
         (["--params", "7B", "--base", "mlp-2-2-1"], "an mlp has no layers"),
     ],
 )
-def test_solve_errors(run, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+def test_solve_errors(run: Run, args: list[str], message: str) -> None:
     result = run("solve", *args)
     assert result.exit_code == 2 and result.stdout == ""
     assert message in result.stderr
@@ -133,7 +135,7 @@ def test_solve_errors(run, args: list[str], message: str) -> None:  # type: igno
 # sweep ------------------------------------------------------------------------------------
 
 
-def test_sweep_csv_rows_are_full_counts(run) -> None:  # type: ignore[no-untyped-def]
+def test_sweep_csv_rows_are_full_counts(run: Run) -> None:
     result = run("sweep", "llama-2-7b", "--vary", "layers=30..34:2", "--vary", "kv_heads=8,32", "-f", "csv")
     assert result.exit_code == 0 and result.stderr == ""
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
@@ -151,7 +153,7 @@ def test_sweep_csv_rows_are_full_counts(run) -> None:  # type: ignore[no-untyped
     assert int(row["forward_flops_per_token"]) == report.flops.forward_per_token
 
 
-def test_sweep_invalid_skipped_and_counted(run) -> None:  # type: ignore[no-untyped-def]
+def test_sweep_invalid_skipped_and_counted(run: Run) -> None:
     result = run("sweep", "gpt2", "--vary", "d_model=768,1000", "-f", "jsonl")
     assert [json.loads(line)["d_model"] for line in result.stdout.splitlines()] == [768]
     assert (
@@ -162,7 +164,7 @@ def test_sweep_invalid_skipped_and_counted(run) -> None:  # type: ignore[no-unty
     assert strict.exit_code == 1 and "heads: 12 does not divide d_model 1000" in strict.stderr
 
 
-def test_sweep_where(run) -> None:  # type: ignore[no-untyped-def]
+def test_sweep_where(run: Run) -> None:
     out = run(
         "sweep", "gpt2", "--vary", "layers=1..48", "-f", "jsonl", "--where", "params < 300e6 and layers >= 20"
     ).stdout
@@ -182,13 +184,13 @@ def test_sweep_where(run) -> None:  # type: ignore[no-untyped-def]
         (["--vary", "layers=1,2", "--where", "params < lots"], "'lots' is not a number"),
     ],
 )
-def test_sweep_errors(run, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+def test_sweep_errors(run: Run, args: list[str], message: str) -> None:
     result = run("sweep", "gpt2", *args)
     assert result.exit_code == 2 and result.stdout == ""
     assert message in result.stderr
 
 
-def test_sweep_table_on_request(run) -> None:  # type: ignore[no-untyped-def]
+def test_sweep_table_on_request(run: Run) -> None:
     out = run("sweep", "gpt2", "--vary", "layers=12,24", "-f", "table").stdout
     assert "124,439,808" in out and out.splitlines()[0].split()[0] == "layers"
 
@@ -228,7 +230,7 @@ def _solve(base: str, **settings: Any) -> Solution:
 
 
 @pytest.mark.parametrize(("base", "target", "group"), [("llama-2-70b", "70B", 8), ("llama-3-8b", "8B", 4)])
-def test_solve_keeps_query_heads_per_kv_head(run, base: str, target: str, group: int) -> None:  # type: ignore[no-untyped-def]
+def test_solve_keeps_query_heads_per_kv_head(run: Run, base: str, target: str, group: int) -> None:
     # Before: llama-2-70b's 64/8 became 43/1 (or 63/7), llama-3-8b's 32/8 became 53/1 (or 26/2).
     data = json.loads(run("solve", "--params", target, "--base", base, "--json").stdout)
     assert data["candidates"]
@@ -239,7 +241,7 @@ def test_solve_keeps_query_heads_per_kv_head(run, base: str, target: str, group:
     assert data["candidates"][0]["config"]["kv_heads"] == 8  # the base's own shape wins at its own size
 
 
-def test_solve_heads_split_by_tp_multiple(run) -> None:  # type: ignore[no-untyped-def]
+def test_solve_heads_split_by_tp_multiple(run: Run) -> None:
     # Before: llama-2-7b at 1e23 FLOPs got 41 heads, which --tp 8 cannot split.
     default = json.loads(run("solve", "--flops", "1e23", "--base", "llama-2-7b", "--json").stdout)
     assert default["constraints"]["tp_multiple"] == 8
@@ -295,7 +297,7 @@ def test_solve_candidates_are_valid_configs_with_their_exact_counts(base: str, s
         assert c.flops == 6 * c.active * c.tokens and isinstance(c.flops, int)
 
 
-def test_readme_walkthrough_end_to_end(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_readme_walkthrough_end_to_end(run: Run, tmp_path: Path) -> None:
     # README "Designing a model", steps 3 and 4: the solved YAML trains on 1024 GPUs at --tp 8 --pp 4.
     result = run("solve", "--flops", "1e23", "--base", "llama-2-7b", "--pp-multiple", "4", "--format", "yaml")
     assert result.exit_code == 0, result.stderr
@@ -303,7 +305,7 @@ def test_readme_walkthrough_end_to_end(run, tmp_path: Path) -> None:  # type: ig
     path.write_text(result.stdout)
     config = paramcalc.load(str(path))
     assert config.extends == "llama-2-7b"
-    settings = TrainSettings(gpu=GPUS["h100-sxm"], gpus=1024, tp=8, pp=4, zero=1, recompute="selective")
+    settings = TrainSettings(gpu=GPUS["h100-sxm"], gpus=1024, tp=8, pp=4, zero=1, recompute=Recompute.selective)
     check(settings, config)
     plan = estimate(analyze(config), settings)
     assert plan.data_parallel == 32 and plan.params == analyze(config).total
@@ -328,7 +330,7 @@ SOLVE_KEYS = {"target", "law", "compute_optimal", "base", "constraints", "candid
         ["--params", "7B", "--base", "llama-2-7b"],
     ],
 )
-def test_solve_json_same_keys_in_every_mode(run, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_solve_json_same_keys_in_every_mode(run: Run, args: list[str]) -> None:
     data = json.loads(run("solve", *args, "--json").stdout)
     assert set(data) == SOLVE_KEYS
     assert set(data["target"]) == {"kind", "value", "setting", "text", "given"}
@@ -350,7 +352,7 @@ def test_solve_json_same_keys_in_every_mode(run, args: list[str]) -> None:  # ty
             assert type(c[key]) is int
 
 
-def test_solve_json_flops_target_echoed_exactly(run) -> None:  # type: ignore[no-untyped-def]
+def test_solve_json_flops_target_echoed_exactly(run: Run) -> None:
     # Before: "params": 28867513459.481285 and "flops": 9.999999999999997e+22, and no compute_optimal with --params.
     data = json.loads(run("solve", "--flops", "1e23", "--json").stdout)
     assert data["target"] == {
@@ -381,7 +383,7 @@ def test_solve_json_flops_target_echoed_exactly(run) -> None:  # type: ignore[no
 # Unreachable targets and bounded settings (items 16, 17) -------------------------------------
 
 
-def test_solve_unreachable_target_is_refused(run) -> None:  # type: ignore[no-untyped-def]
+def test_solve_unreachable_target_is_refused(run: Run) -> None:
     # Before: five candidates at +8,380,700% and more.
     small = run("solve", "--params", "100", "--base", "llama-2-7b")
     assert small.exit_code == 1 and small.stdout == ""
@@ -446,7 +448,7 @@ def test_solve_search_is_bounded(base: str, settings: dict[str, Any]) -> None:
     assert time.perf_counter() - start < 3
 
 
-def test_solve_cli_errors_name_the_flags(run) -> None:  # type: ignore[no-untyped-def]
+def test_solve_cli_errors_name_the_flags(run: Run) -> None:
     for args, message in [
         (["--aspect", "1..inf"], "paramcalc: --aspect: '1..inf' is not MIN..MAX"),
         (["--tp-multiple", "0"], "paramcalc: --tp-multiple: 0 is not a whole number from 1 to 256"),
@@ -470,7 +472,7 @@ def test_solve_cli_errors_name_the_flags(run) -> None:  # type: ignore[no-untype
         (["--vary", "layers=1,2", "--where", "params < nan"], 2, "'nan' is not a number"),
     ],
 )
-def test_sweep_refuses_before_any_output(run, args: list[str], status: int, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_sweep_refuses_before_any_output(run: Run, args: list[str], status: int, message: str) -> None:
     # Before: --tokens lots printed the CSV header, --strict printed 4 rows, extends= was ignored.
     for fmt in ("csv", "jsonl", "table"):
         result = run("sweep", "gpt2", *args, "-f", fmt)
@@ -493,7 +495,7 @@ def test_sweep_prepare_checks_every_combination_when_strict() -> None:
 _BASES = {name: load_fields(name)[0] for name in ("llama-2-7b", "mixtral-8x7b", "gemma-2-9b", "t5-small", "gpt2")}
 
 
-@settings(max_examples=40, deadline=None)
+@budget(ci=25, slow=200)
 @given(
     base=st.sampled_from(sorted(_BASES)),
     target=st.integers(1, 10**16),
@@ -521,7 +523,8 @@ def test_solve_any_settings_end_in_a_result_or_a_named_error(
     start = time.perf_counter()
     try:
         solution = solve(
-            **{kind: target},
+            params=target if kind == "params" else None,
+            active=target if kind == "active" else None,
             base=base,
             base_fields=_BASES[base],
             layers=layers,

@@ -10,6 +10,7 @@ from paramcalc.engine import analyze
 from paramcalc.engine.inference import weight_bytes_per_step
 from paramcalc.engine.memory import weight_bytes
 from paramcalc.errors import ConfigError
+from tests.conftest import Run
 
 
 def test_gpt3_175b_six_nd_table_d1() -> None:
@@ -17,6 +18,7 @@ def test_gpt3_175b_six_nd_table_d1() -> None:
     report = analyze(paramcalc.load("gpt3-175b"))
     assert report.flops.training_tokens == 300 * 10**9
     assert report.flops.tokens_source == "config"
+    assert report.flops.six_nd is not None
     assert abs(report.flops.six_nd - 3.14e23) / 3.14e23 < 0.015
 
 
@@ -28,6 +30,7 @@ def test_forward_flops_convention_by_hand() -> None:
     attention = 2 * 2 * 12 * 1024 * 768
     assert report.flops.forward_per_token == 2 * matmul + attention
     assert report.flops.training_per_token == 3 * report.flops.forward_per_token
+    assert report.flops.training_tokens is not None
     assert report.flops.training_total == report.flops.training_per_token * report.flops.training_tokens
 
 
@@ -84,7 +87,8 @@ def test_training_flops_at_the_training_sequence_length() -> None:
     config = paramcalc.load(LLAMA_31_8B)
     assert (config.context, config.seq_len) == (131_072, 131_072)  # the importer keeps the maximum as context
     tokens = 15 * 10**12
-    assert analyze(config, tokens=tokens).flops.ratio_to_six_nd > 5
+    ratio = analyze(config, tokens=tokens).flops.ratio_to_six_nd
+    assert ratio is not None and ratio > 5
     report = analyze(paramcalc.load(LLAMA_31_8B + ":seq_len=8192"), tokens=tokens)
     layers, d_model, vocab, d_ff, kv_dim = 32, 4096, 128_256, 14_336, 8 * 128
     total = 8_030_261_248
@@ -161,7 +165,7 @@ def test_an_mlp_is_counted_per_example_without_a_chinchilla_default() -> None:
     assert given.training_total == 3 * 2 * 6 * 60_000 and given.six_nd == 6 * 9 * 60_000
 
 
-def test_count_mlp_cli_has_no_chinchilla_tokens(run) -> None:  # type: ignore[no-untyped-def]
+def test_count_mlp_cli_has_no_chinchilla_tokens(run: Run) -> None:
     result = run("count", "mlp-2-2-1", "--json")
     assert result.exit_code == 0, result.stderr
     flops = json.loads(result.stdout)["flops"]
@@ -171,7 +175,7 @@ def test_count_mlp_cli_has_no_chinchilla_tokens(run) -> None:  # type: ignore[no
     assert "Chinchilla" not in table.stdout
 
 
-def test_infer_with_every_expert_active(run) -> None:  # type: ignore[no-untyped-def]
+def test_infer_with_every_expert_active(run: Run) -> None:
     # Was "internal error: ZeroDivisionError": the expert sizes were recovered from total - active.
     result = run("infer", "mixtral-8x7b", "--set", "experts_per_token=8", "--json")
     assert result.exit_code == 0, result.stderr
@@ -193,7 +197,7 @@ def test_one_vocabulary() -> None:
     from paramcalc import design
     from paramcalc.engine import flops, inference, memory
 
-    assert inference.DTYPE_BITS is memory.DTYPE_BITS
+    assert vars(inference)["DTYPE_BITS"] is memory.DTYPE_BITS  # one table, imported, not a copy
     assert memory.DTYPE_BITS == {"fp32": 32, "fp16": 16, "bf16": 16, "fp8": 8, "int8": 8, "int4": 4}
     assert tuple(memory.memory_by_dtype(9)) == memory.MEMORY_DTYPES == ("fp32", "fp16", "bf16", "int8", "int4")
-    assert design.TOKENS_PER_PARAM is flops.CHINCHILLA_TOKENS_PER_PARAM == 20
+    assert vars(design)["TOKENS_PER_PARAM"] is flops.CHINCHILLA_TOKENS_PER_PARAM == 20

@@ -16,6 +16,7 @@ import paramcalc
 from paramcalc.engine import analyze
 from paramcalc.errors import ConfigError, LoadError, ParamcalcError, UsageError
 from paramcalc.hf import supported
+from tests.conftest import Run
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())["models"]
@@ -60,7 +61,9 @@ def expected_total(entry: dict[str, object]) -> int:
     # T5 v1.1 / flan-t5 say tie_word_embeddings: false and their checkpoints hold a separate
     # lm_head; transformers 5.23 forces T5 to tie, so its sum lacks vocab x d_model. We count
     # what the checkpoint holds.
-    return int(entry.get("checkpoint_total", entry["total"]))  # type: ignore[call-overload]
+    total = entry.get("checkpoint_total", entry["total"])
+    assert isinstance(total, int)
+    return total
 
 
 @pytest.mark.parametrize("name", sorted(k for k, e in EXPECTED.items() if "total" in e))
@@ -82,7 +85,7 @@ def test_flan_t5_counts_the_untied_head() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_convert_round_trip(name: str, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_convert_round_trip(name: str, run: Run, tmp_path: Path) -> None:
     path = str(FIXTURES / name)
     head = [] if "total" in EXPECTED[name] else ["--head"]
     result = run("convert", path, *head)
@@ -187,14 +190,14 @@ def test_head_only_for_encoders() -> None:
         paramcalc.load("gpt2", head=True)
 
 
-def test_count_cli_on_config_json(run) -> None:  # type: ignore[no-untyped-def]
+def test_count_cli_on_config_json(run: Run) -> None:
     result = run("count", str(FIXTURES / "reference" / "bert-base-uncased.json"), "--head", "--json")
     data = json.loads(result.stdout)
     assert data["params"]["total"] == 109_514_298
     assert {c["name"] for c in data["components"]} >= {"mlm_transform", "output_head"}
 
 
-def test_unknown_type_cli(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_type_cli(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "config.json"
     path.write_text('{"model_type": "rwkv"}')
     result = run("count", str(path))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, given
 from hypothesis import strategies as st
 
 import paramcalc
@@ -20,6 +20,7 @@ from paramcalc.engine.layout import DIMENSIONS, dimension, layout, switches
 from paramcalc.engine.params import Counts, components, count
 from paramcalc.errors import ConfigError
 from paramcalc.fields import MAX_LAYER_SIZES
+from tests._profiles import budget
 
 FIXTURES = sorted(
     str(p) for p in (Path(__file__).parent / "fixtures" / "hf").rglob("*.json") if p.name != "expected.json"
@@ -127,7 +128,7 @@ OVERRIDES = {
 }
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@budget(ci=60, slow=400, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(st.sampled_from([n for n in preset_names() if not n.startswith("mlp")]), st.data())
 def test_totals_equal_the_terms_for_any_switches(preset: str, data: Any) -> None:
     base = {k: v for k, v in loaded(preset).to_dict().items() if v is not None}

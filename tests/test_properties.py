@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from paramcalc.config import ACTIVATIONS, NORMS, POSITIONS, parse_config
 from paramcalc.engine import analyze
 from paramcalc.engine.layout import TOKEN_EMBEDDING
+from tests._profiles import budget
 
 
 @st.composite
@@ -41,7 +42,7 @@ def transformer_configs(draw: Any) -> dict[str, Any]:
     return raw
 
 
-@settings(max_examples=300, deadline=None)
+@budget(ci=50, slow=300)
 @given(transformer_configs())
 def test_components_sum_to_total(raw: dict[str, Any]) -> None:
     report = analyze(parse_config(raw))
@@ -53,7 +54,7 @@ def test_components_sum_to_total(raw: dict[str, Any]) -> None:
     assert all(isinstance(c.params, int) for c in report.components)
 
 
-@settings(max_examples=200, deadline=None)
+@budget(ci=30, slow=200)
 @given(transformer_configs())
 def test_untying_adds_exactly_one_table(raw: dict[str, Any]) -> None:
     if raw["architecture"] == "encoder":
@@ -65,21 +66,21 @@ def test_untying_adds_exactly_one_table(raw: dict[str, Any]) -> None:
     assert embedding.params == raw["vocab"] * raw["d_model"]
 
 
-@settings(max_examples=200, deadline=None)
+@budget(ci=30, slow=200)
 @given(transformer_configs(), st.integers(1, 50))
 def test_more_layers_never_fewer_params(raw: dict[str, Any], extra: int) -> None:
     bigger = {**raw, "layers": raw["layers"] + extra}
     assert analyze(parse_config(bigger)).total > analyze(parse_config(raw)).total
 
 
-@settings(max_examples=200, deadline=None)
+@budget(ci=30, slow=200)
 @given(transformer_configs())
 def test_gqa_never_adds_params(raw: dict[str, Any]) -> None:
     mha = analyze(parse_config({**raw, "kv_heads": raw["heads"]}))
     assert analyze(parse_config(raw)).total <= mha.total
 
 
-@settings(max_examples=100, deadline=None)
+@budget(ci=30, slow=100)
 @given(st.lists(st.integers(1, 4096), min_size=2, max_size=8), st.booleans())
 def test_mlp_counts(sizes: list[int], bias: bool) -> None:
     report = analyze(parse_config({"architecture": "mlp", "layer_sizes": sizes, "bias": bias}))

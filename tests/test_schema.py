@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -10,6 +11,7 @@ from jsonschema import Draft202012Validator
 from paramcalc import _yaml
 from paramcalc.catalog import preset_names, presets_dir
 from paramcalc.fields import FIELDS
+from tests.conftest import Run
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def validator(request: pytest.FixtureRequest) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
-def test_schema_command(run) -> None:  # type: ignore[no-untyped-def]
+def test_schema_command(run: Run) -> None:
     result = run("schema")
     assert result.exit_code == 0 and result.stderr == ""
     schema = json.loads(result.stdout)
@@ -72,7 +74,7 @@ MLP_NET = {"architecture": "mlp", "layer_sizes": [2, 2, 1]}
 
 # One case per kind, bound, word, applicability and rule that JSON Schema can say: the schema
 # and parse_config give the same verdict on each (True = valid).
-VERDICTS: list[tuple[str, dict[str, object], bool]] = [
+VERDICTS: list[tuple[str, dict[str, Any], bool]] = [
     ("valid decoder", T, True),
     ("valid mlp", MLP_NET, True),
     ("encoder-decoder with both stacks and no layers", {**{k: v for k, v in T.items() if k != "layers"},

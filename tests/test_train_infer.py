@@ -31,6 +31,7 @@ from paramcalc.engine.training import (
 from paramcalc.engine.training import estimate as train_estimate
 from paramcalc.errors import SettingError
 from paramcalc.units import parse_bytes, parse_flops, parse_rate
+from tests.conftest import Run
 
 H100 = GPUS["h100-sxm"]
 LLAMA_2_7B = 6_738_415_616  # parameters
@@ -88,7 +89,7 @@ def test_narayanan_gpt3_days() -> None:
     gpu = GPUS["a100-80gb"]._replace(bf16_flops=140e12)
     settings = TrainSettings(gpu=gpu, gpus=1024, tp=8, pp=16, recompute=Recompute.full, mfu=1.0, tokens=300 * 10**9)
     e = train_estimate(analyze(paramcalc.load("gpt3-175b")), settings)
-    assert 33 < e.days < 36
+    assert e.days is not None and 33 < e.days < 36
     eight_tp = 8 * 300e9 * 174.6e9 / (1024 * 140e12) / 86400
     assert abs(e.days - eight_tp) / eight_tp < 0.04  # ours adds the attention products and head
     no_recompute = train_estimate(analyze(paramcalc.load("gpt3-175b")), settings._replace(recompute=Recompute.none))
@@ -166,7 +167,9 @@ def test_gpu_presets() -> None:
     }
     assert required <= set(GPUS)
     for gpu in GPUS.values():
+        assert gpu.memory is not None and gpu.bandwidth is not None and gpu.bf16_flops is not None
         assert gpu.source and gpu.memory >= 24e9 and gpu.bf16_flops > 50e12 and gpu.bandwidth > 500e9
+    assert GPUS["h100-sxm"].fp8_flops is not None and GPUS["h100-sxm"].bf16_flops is not None
     assert GPUS["h100-sxm"].fp8_flops == pytest.approx(2 * GPUS["h100-sxm"].bf16_flops, rel=1e-3)
     assert GPUS["a100-80gb"].fp8_flops is None
 
@@ -174,7 +177,7 @@ def test_gpu_presets() -> None:
 # CLI ---------------------------------------------------------------------------------------
 
 
-def test_train_json_contract(run) -> None:  # type: ignore[no-untyped-def]
+def test_train_json_contract(run: Run) -> None:
     result = run("train", "llama-2-7b", "--json", "--finetune", "lora", "--seq", "2048")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
@@ -186,7 +189,7 @@ def test_train_json_contract(run) -> None:  # type: ignore[no-untyped-def]
     assert data["settings"]["finetune"] == "lora"
 
 
-def test_infer_json_contract(run) -> None:  # type: ignore[no-untyped-def]
+def test_infer_json_contract(run: Run) -> None:
     data = json.loads(run("infer", "llama-2-7b", "--context", "4096", "--json").stdout)
     assert data["bytes"]["kv_cache"] == 2_147_483_648
     assert data["kv_cache_bytes_per_token"] == 524_288
@@ -388,7 +391,7 @@ def _base_json(command: str, model: str) -> dict[str, Any]:
     return data
 
 
-def test_train_base_figures(run) -> None:  # type: ignore[no-untyped-def]
+def test_train_base_figures(run: Run) -> None:
     data = json.loads(run("train", "llama-2-7b", "--json").stdout)
     assert data["per_gpu_bytes"] == states(2 * P, 2 * P, 12 * P)
     assert data["training_flops"] == pytest.approx(3 * FORWARD * 2 * 10**12, rel=1e-12)
@@ -397,7 +400,7 @@ def test_train_base_figures(run) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("args", "check"), TRAIN_OPTIONS, ids=[" ".join(a) for a, _ in TRAIN_OPTIONS])
-def test_train_options(run, args: list[str], check: Check) -> None:  # type: ignore[no-untyped-def]
+def test_train_options(run: Run, args: list[str], check: Check) -> None:
     result = run("train", "llama-2-7b", *args)
     assert result.exit_code == 0, result.stderr
     assert result.stdout and result.stderr == ""
@@ -422,16 +425,17 @@ def test_train_options(run, args: list[str], check: Check) -> None:  # type: ign
         (["--format", "csv"], ["key,value", f"per_gpu_bytes.weights,{2 * P}", f"per_gpu_bytes.activations,{ACT}"]),
     ],
 )
-def test_train_text_formats(run, args: list[str], expected: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_train_text_formats(run: Run, args: list[str], expected: list[str]) -> None:
     result = run("train", "llama-2-7b", *args)
     assert result.exit_code == 0 and result.stderr == ""
     for text in expected:
         assert text in result.stdout
 
 
-def test_train_options_change_the_numbers(run) -> None:  # type: ignore[no-untyped-def]
+def test_train_options_change_the_numbers(run: Run) -> None:
     def per_gpu(*args: str) -> dict[str, int]:
-        return json.loads(run("train", "llama-2-7b", "--json", *args).stdout)["per_gpu_bytes"]
+        per_gpu: dict[str, int] = json.loads(run("train", "llama-2-7b", "--json", *args).stdout)["per_gpu_bytes"]
+        return per_gpu
 
     base = per_gpu("--gpus", "8")
     assert per_gpu("--gpus", "8", "--zero", "1")["optimizer"] == -(-base["optimizer"] // 8)
@@ -445,7 +449,7 @@ def test_train_options_change_the_numbers(run) -> None:  # type: ignore[no-untyp
     assert 4 * 6_738_415_616 < adafactor < 4.01 * 6_738_415_616  # master copy + factored moments
 
 
-def test_train_csv_is_flat(run) -> None:  # type: ignore[no-untyped-def]
+def test_train_csv_is_flat(run: Run) -> None:
     rows = dict(csv.reader(io.StringIO(run("train", "gpt2", "-f", "csv").stdout)))
     assert rows["key"] == "value" and int(rows["per_gpu_bytes.weights"]) == 2 * 124_439_808
 
@@ -473,7 +477,7 @@ def test_train_csv_is_flat(run) -> None:  # type: ignore[no-untyped-def]
         (["--gpus", "0"], "0"),
     ],
 )
-def test_train_bad_combinations(run, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+def test_train_bad_combinations(run: Run, args: list[str], message: str) -> None:
     result = run("train", "llama-2-7b", *args)
     assert result.exit_code == 2, (result.stdout, result.stderr)
     assert result.stdout == ""
@@ -552,7 +556,7 @@ INFER_OPTIONS: list[tuple[list[str], Check]] = [
 ]
 
 
-def test_infer_base_figures(run) -> None:  # type: ignore[no-untyped-def]
+def test_infer_base_figures(run: Run) -> None:
     data = json.loads(run("infer", "llama-3-8b", "--json").stdout)
     assert data["bytes"] == infer_bytes()
     assert data["usable_bytes"] == 72 * 10**9 and data["fits"] is True and data["warnings"] == []
@@ -563,7 +567,7 @@ def test_infer_base_figures(run) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("args", "check"), INFER_OPTIONS, ids=[" ".join(a) for a, _ in INFER_OPTIONS])
-def test_infer_options(run, args: list[str], check: Check) -> None:  # type: ignore[no-untyped-def]
+def test_infer_options(run: Run, args: list[str], check: Check) -> None:
     result = run("infer", "llama-3-8b", *args)
     assert result.exit_code == 0, result.stderr
     assert result.stdout and all(line.startswith("paramcalc: warning: ") for line in result.stderr.splitlines())
@@ -579,22 +583,23 @@ def test_infer_options(run, args: list[str], check: Check) -> None:  # type: ign
         (["--format", "csv"], ["key,value", f"bytes.weights,{2 * P3}", f"bytes.kv_cache,{KV * 8192}"]),
     ],
 )
-def test_infer_text_formats(run, args: list[str], expected: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_infer_text_formats(run: Run, args: list[str], expected: list[str]) -> None:
     result = run("infer", "llama-3-8b", *args)
     assert result.exit_code == 0 and result.stderr == ""
     for text in expected:
         assert text in result.stdout
 
 
-def test_infer_option_effects(run) -> None:  # type: ignore[no-untyped-def]
-    def get(*args: str) -> dict[str, object]:
-        return json.loads(run("infer", "llama-3-8b", "--json", "--context", "8192", *args).stdout)
+def test_infer_option_effects(run: Run) -> None:
+    def get(*args: str) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(run("infer", "llama-3-8b", "--json", "--context", "8192", *args).stdout)
+        return data
 
     base = get()
-    assert get("--dtype", "int4")["bytes"]["weights"] == 8_030_261_248 // 2  # type: ignore[index]
+    assert get("--dtype", "int4")["bytes"]["weights"] == 8_030_261_248 // 2
     assert get("--kv-dtype", "fp8")["kv_cache_bytes_per_token"] == 65_536
-    assert get("--batch", "4")["bytes"]["kv_cache"] == 4 * base["bytes"]["kv_cache"]  # type: ignore[index]
-    assert get("--gpus", "2")["max_batch"] > base["max_batch"]  # type: ignore[operator]
+    assert get("--batch", "4")["bytes"]["kv_cache"] == 4 * base["bytes"]["kv_cache"]
+    assert get("--gpus", "2")["max_batch"] > base["max_batch"]
     mla = json.loads(run("infer", "deepseek-v3", "--json", "--gpus", "16", "--mla-cache", "full").stdout)
     latent = json.loads(run("infer", "deepseek-v3", "--json", "--gpus", "16").stdout)
     assert mla["kv_cache_bytes_per_token"] > 50 * latent["kv_cache_bytes_per_token"]
@@ -610,13 +615,13 @@ def test_infer_option_effects(run) -> None:  # type: ignore[no-untyped-def]
         ("llama-3-8b", ["--gpu", "tpu"], "unknown GPU 'tpu'"),
     ],
 )
-def test_infer_bad_input(run, config: str, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+def test_infer_bad_input(run: Run, config: str, args: list[str], message: str) -> None:
     result = run("infer", config, *args)
     assert result.exit_code == 2 and result.stdout == ""
     assert message in result.stderr
 
 
-def test_gpus_command(run) -> None:  # type: ignore[no-untyped-def]
+def test_gpus_command(run: Run) -> None:
     assert "h100-sxm" in run("gpus").stdout
     rows = json.loads(run("gpus", "--json").stdout)
     assert {r["name"] for r in rows} >= {"a100-80gb", "mi300x"}
@@ -653,7 +658,7 @@ def test_units_are_exact() -> None:
     assert parse_flops("150e12") == parse_flops("150TFLOPS") == parse_flops("150 TFLOP/s") == 150e12
 
 
-def test_gpu_memory_without_a_unit_is_refused(run) -> None:  # type: ignore[no-untyped-def]
+def test_gpu_memory_without_a_unit_is_refused(run: Run) -> None:
     result = run("infer", "llama-3-8b", "--gpu-memory", "24")
     assert result.exit_code == 2 and result.stdout == ""
     assert "did you mean '24GB'?" in result.stderr
@@ -716,7 +721,7 @@ def test_infer_refuses_gpu_flops() -> None:
     assert "infer does not use FLOP/s (decode is bound by memory bandwidth)" in str(info.value)
 
 
-def test_custom_device_without_flops_or_bandwidth(run) -> None:  # type: ignore[no-untyped-def]
+def test_custom_device_without_flops_or_bandwidth(run: Run) -> None:
     gpu = resolve_gpu(None, "24GB", None, None)
     train = train_estimate(analyze(paramcalc.load("gpt2")), TrainSettings(gpu=gpu))
     assert train.seconds is None and train.days is None and train.gpu_hours is None and train.peak_flops is None
@@ -738,7 +743,7 @@ def test_pipeline_stages_split_as_evenly_as_possible() -> None:
     assert pipeline_stages(32, 4) == (8, 8, 8, 8) and pipeline_stages(5, 5) == (1,) * 5
 
 
-def test_deepseek_v3_on_16_pipeline_stages(run) -> None:  # type: ignore[no-untyped-def]
+def test_deepseek_v3_on_16_pipeline_stages(run: Run) -> None:
     # 61 layers on 16 stages: the first (fullest) stage holds 4 of 61 layers' states, and 16
     # micro-batches of its 4 layers under 1F1B.
     report = analyze(paramcalc.load("deepseek-v3"))
@@ -761,7 +766,7 @@ def test_even_pipeline_keeps_its_numbers() -> None:
     assert e.activations == llama_2_7b_activations(head=False)
 
 
-def test_lora_settings_without_lora_are_refused(run) -> None:  # type: ignore[no-untyped-def]
+def test_lora_settings_without_lora_are_refused(run: Run) -> None:
     report = analyze(paramcalc.load("gpt2"))
     with pytest.raises(SettingError) as info:
         train_estimate(report, TrainSettings(gpu=H100, lora_rank=16, lora_targets=LoraTargets.all))
@@ -779,12 +784,13 @@ def test_lora_settings_without_lora_are_refused(run) -> None:  # type: ignore[no
 
 def test_context_beyond_the_model() -> None:
     gpt2, llama = analyze(paramcalc.load("gpt2")), analyze(paramcalc.load("llama-3-8b"))
-    for settings, estimate_ in (
+    estimates: list[tuple[Any, Callable[[Any, Any], object]]] = [
         (InferSettings(gpu=H100, context=100_000), infer_estimate),
         (TrainSettings(gpu=H100, seq=2048), train_estimate),
-    ):
+    ]
+    for settings, estimate_ in estimates:
         with pytest.raises(SettingError) as info:
-            estimate_(gpt2, settings)  # type: ignore[operator]
+            estimate_(gpt2, settings)
         setting, message = info.value.problems[0]
         assert setting in ("context", "seq") and "beyond GPT-2's 1,024 learned positions" in message
     assert infer_estimate(gpt2, InferSettings(gpu=H100, context=1024)).warnings == ()
@@ -795,7 +801,7 @@ def test_context_beyond_the_model() -> None:
     assert long.warnings and "seq 8,192 is beyond Llama-2-7B's context of 4,096 tokens" in long.warnings[0]
 
 
-def test_infer_context_beyond_learned_positions_cli(run) -> None:  # type: ignore[no-untyped-def]
+def test_infer_context_beyond_learned_positions_cli(run: Run) -> None:
     result = run("infer", "gpt2", "--context", "100000")
     assert result.exit_code == 2 and result.stdout == ""
     assert "context: 100,000 tokens is beyond GPT-2's 1,024 learned positions" in result.stderr
@@ -823,7 +829,7 @@ def test_infer_context_beyond_learned_positions_cli(run) -> None:  # type: ignor
         ("infer", ["--gpu-flops", "150e12"], "gpu_flops"),
     ],
 )
-def test_hostile_values_are_refused(run, command: str, args: list[str], setting: str) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_values_are_refused(run: Run, command: str, args: list[str], setting: str) -> None:
     model = "gpt2" if command == "train" else "llama-3-8b"
     result = run(command, model, "--json", *args)
     assert result.exit_code == 2, (result.stdout, result.stderr)
@@ -846,7 +852,7 @@ def _strict_json(text: str) -> Any:
         ["--tokens", "1e18", "--mfu", "0.001", "--gpu-flops", "1e6", "--gpu-memory", "1MB"],
     ],
 )
-def test_extreme_train_values_give_finite_json(run, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_extreme_train_values_give_finite_json(run: Run, args: list[str]) -> None:
     result = run("train", "gpt2", "--json", *args)
     if result.exit_code == 0:
         data = _strict_json(result.stdout)

@@ -225,7 +225,7 @@ def draw(document: Document, out: TextIO, columns: int | None = None) -> None:
                 console.print(_rich_table(table, keep, columns))
                 break
         else:
-            for line, style in _vertical(options[0], columns):
+            for line, style in _vertical(options[-1], columns):
                 console.print(RichText(line, style=style))
 
 

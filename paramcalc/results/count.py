@@ -20,7 +20,6 @@ from paramcalc.render._format import (
     ratio,
     row_value,
     share,
-    short_value,
     signed,
     size,
     summary_rows,
@@ -314,32 +313,26 @@ class CompareResult:
             styles.append(BOLD if row.key == "total" else "")
         return Table(tuple(columns), cells, styles=tuple(styles), sections=frozenset(sections))
 
-    def _transposed(self) -> Table:
-        """One row per config, the key figures as columns, rounded (124.4M) to fit; --format csv
-        or json has every exact figure."""
+    def _per_config(self) -> Table:
+        """Too many configs to stand side by side: one row per config, every figure a column, exact.
+        No terminal is that wide, so it is drawn as one block of `figure: value` lines per config."""
         c = self.comparison
-        keys = ("total", "non_embedding", "active", "memory.fp16", "flops.forward_per_token", "flops.training_total")
-        drops = (0, 7, 6, 5, 4, 3)
-        rows = {r.key: r for r in c.rows}
-        columns = [Column("config", LEFT, wrap=True)]
-        columns += [Column(rows[k].label, drop=d) for k, d in zip(keys, drops)]
-        columns.append(Column(f"total / {c.labels[c.baseline]}", drop=2))
-        cells = []
-        for i, label in enumerate(c.labels):
-            line = [label] + [short_value(rows[k].group, k, rows[k].values[i]) for k in keys]
-            line.append(ratio(rows["total"].ratio(i, c.baseline)))
-            cells.append(line)
-        caption = "one row per config; rounded, see --format csv for exact figures"
-        return Table(tuple(columns), cells, caption=caption)
+        columns = [Column("config", LEFT, wrap=True), *(Column(row.label) for row in c.rows)]
+        cells = [
+            [label, *(row_value(row.group, row.key, row.values[i]) for row in c.rows)]
+            for i, label in enumerate(c.labels)
+        ]
+        title = f"comparison, one row per config ({len(c.labels)} are too many side by side; csv for a spreadsheet)"
+        return Table(tuple(columns), cells, title=title)
 
     def view(self) -> Document:
         doc: Document = [Text("Comparison", HEADING), Text("what differs", BOLD)]
         lines = differences(self.comparison.differences)
         doc += [Text(line, ITEM) for line in lines] or [Text("  (nothing: the configs are the same)")]
-        # Up to three configs the exact table always; more may not fit, and then the rounded,
-        # transposed one stands in.
+        # Up to three configs the table always (it drops and folds to fit); more may not fit side
+        # by side, and then each config gets a block of its own. Every figure stays exact.
         n = len(self.comparison.labels)
-        doc.append(self._wide() if n <= 3 else Choice((self._wide(), self._transposed())))
+        doc.append(self._wide() if n <= 3 else Choice((self._wide(), self._per_config())))
         doc.append(Text(notes(self.comparison.reports[0]), DIM))
         return doc
 
