@@ -128,7 +128,7 @@ def _remote(spec: str) -> str | None:
     """Why `hf:org/name` or a URL is not read (yet), and what is; None for anything else."""
     if spec.lower().startswith("hf:"):
         repo = spec[3:].split(OVERRIDE_SEP, 1)[0]
-        return f"HuggingFace repo ids are not read yet{closest_preset(repo)}; give {ACCEPTED}"
+        return f"a HuggingFace repo id names weights, not a config{closest_preset(repo)}; give {ACCEPTED}"
     if _URL.match(spec):
         parts = spec.split("://", 1)[1].split("/")
         hint = closest_preset("/".join(parts[1:3])) if "huggingface.co" in parts[0].lower() else ""
@@ -139,7 +139,7 @@ def _remote(spec: str) -> str | None:
 def _not_found(spec: str) -> str:
     reason = f"no such file, and no preset of that name{closest_preset(spec)}"
     if _REPO_ID.match(spec) and not spec.lower().endswith((".yaml", ".yml", ".json")):
-        return f"{reason}; HuggingFace repo ids are not read yet: give {ACCEPTED}"
+        return f"{reason}; a HuggingFace repo id names weights, not a config: give {ACCEPTED}"
     return f"{reason}; 'paramcalc presets' lists the presets"
 
 

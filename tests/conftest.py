@@ -30,6 +30,15 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["HYPOTHESIS_PROFILE"] = "slow"
 
 
+@pytest.fixture(autouse=True)
+def _no_hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reaches the real Hub or the user's cache: an empty cache, offline (the Hub's own
+    tests start a local server and set HF_ENDPOINT themselves)."""
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path_factory.mktemp("hf-cache")))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+
+
 @pytest.fixture
 def run() -> Run:
     runner = CliRunner()

@@ -212,9 +212,9 @@ def test_plain_50000_keys_is_not_an_alias_bomb(run: Run, tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("hf:meta-llama/Llama-3.1-8B", "hf:meta-llama/Llama-3.1-8B: HuggingFace repo ids are not read yet"),
+        ("hf:meta-llama/Llama-3.1-8B", "meta-llama/Llama-3.1-8B: is not in the HuggingFace cache"),
         ("https://example.com/config.json", "https://example.com/config.json: URLs are not fetched"),
-        ("meta-llama/Llama-3.1-8B", "(did you mean 'llama-3.1-8b'?); HuggingFace repo ids are not read yet"),
+        ("meta-llama/Llama-3.1-8B", "unset HF_HUB_OFFLINE (did you mean 'llama-3.1-8b'?)"),
     ],
 )
 def test_remote_names_say_what_is_accepted(run: Run, spec: str, message: str) -> None:

@@ -188,7 +188,7 @@ def test_repo_id_suggests_its_preset_and_says_what_is_accepted(spec: str, preset
         load(spec)
     message = str(info.value)
     assert f"(did you mean '{preset}'?)" in message
-    assert "HuggingFace repo ids are not read yet" in message
+    assert "a HuggingFace repo id names weights, not a config" in message  # the loader of configs
     assert "a path" in message and "a preset name" in message and "- (stdin)" in message
 
 

@@ -108,7 +108,12 @@ def read_weights(spec: str) -> Checkpoint:
     repo = parse_repo_id(spec)
     if repo is None:
         raise LoadError(spec, "is neither weights nor a HuggingFace repo id")
-    found = open_repo(repo)  # the cached snapshot, else the Hub's config.json and shard headers
+    try:
+        found = open_repo(repo)  # the cached snapshot, else the Hub's config.json and shard headers
+    except LoadError as exc:
+        from paramcalc.catalog import closest_preset
+
+        raise LoadError(exc.source, exc.reason + closest_preset(spec)) from None
     if isinstance(found, Path):
         return _folder(spec, found)
     return _safetensors(spec, list(found.shards), dict(found.config) if found.config else None)
