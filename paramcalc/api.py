@@ -63,9 +63,16 @@ def load(config: ConfigLike, set: Overrides = (), head: bool = False) -> Config:
 
 
 def _is_weights(config: ConfigLike) -> bool:
+    """Whether a config argument names weights (paramcalc.weights.is_weights); a preset name,
+    which has neither a '/' nor a weight file's suffix, costs no import."""
     if not isinstance(config, str):
         return False
-    from paramcalc.weights.inputs import is_weights
+    if "/" not in config and not config.lower().endswith((".safetensors", ".gguf", ".json")):
+        import os
+
+        if not os.path.isdir(config):
+            return False
+    from paramcalc.weights import is_weights
 
     return is_weights(config)
 

@@ -63,7 +63,7 @@ def preset_aliases() -> dict[str, str]:
     return aliases
 
 
-_SUFFIXES = re.compile(r"(-hf|-instruct|-chat|-it|-base|-deduped|-v\d+(\.\d+)*)$")
+_SUFFIXES = r"(-hf|-instruct|-chat|-it|-base|-deduped|-v\d+(\.\d+)*)$"  # compiled by re on first use
 
 
 def _normalise(spec: str) -> str:
@@ -71,7 +71,7 @@ def _normalise(spec: str) -> str:
     name = spec.rstrip("/").rsplit("/", 1)[-1].lower()
     for ext in (".yaml", ".yml", ".json"):
         name = name.removesuffix(ext)
-    while (stripped := _SUFFIXES.sub("", name)) != name:
+    while (stripped := re.sub(_SUFFIXES, "", name)) != name:
         name = stripped
     return name.removeprefix("meta-")
 

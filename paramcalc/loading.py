@@ -21,14 +21,14 @@ from paramcalc.catalog import closest_preset, indexed_fields, preset_path
 from paramcalc.config import Config, parse_config
 from paramcalc.errors import ConfigError, LoadError, Problem, UsageError, show
 
-_BRACKETS = re.compile(r"[\[\]{}]")
+_BRACKETS = r"[\[\]{}]"  # patterns compiled by re on first use, not at import
 MAX_BYTES = 4 * 1024 * 1024  # real configs are a few kB; refuse anything silly before parsing
 MAX_NAME_BYTES = 255  # NAME_MAX of Linux, macOS and Windows file systems
 STDIN = "-"
 OTHERS = "a preset name ('paramcalc presets'), or - (stdin)"
 ACCEPTED = f"a path (a YAML file, a config.json or a folder holding one), {OTHERS}"
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+_URL = r"^[A-Za-z][A-Za-z0-9+.-]*://"
+_REPO_ID = r"^[A-Za-z0-9][\w.-]*/[\w.-]+$"
 
 
 class Source(NamedTuple):
@@ -129,7 +129,7 @@ def _remote(spec: str) -> str | None:
     if spec.lower().startswith("hf:"):
         repo = spec[3:].split(OVERRIDE_SEP, 1)[0]
         return f"a HuggingFace repo id names weights, not a config{closest_preset(repo)}; give {ACCEPTED}"
-    if _URL.match(spec):
+    if "://" in spec and re.match(_URL, spec):
         parts = spec.split("://", 1)[1].split("/")
         hint = closest_preset("/".join(parts[1:3])) if "huggingface.co" in parts[0].lower() else ""
         return f"URLs are not fetched{hint}; download the config.json and give its path, or {OTHERS}"
@@ -138,7 +138,7 @@ def _remote(spec: str) -> str | None:
 
 def _not_found(spec: str) -> str:
     reason = f"no such file, and no preset of that name{closest_preset(spec)}"
-    if _REPO_ID.match(spec) and not spec.lower().endswith((".yaml", ".yml", ".json")):
+    if re.match(_REPO_ID, spec) and not spec.lower().endswith((".yaml", ".yml", ".json")):
         return f"{reason}; a HuggingFace repo id names weights, not a config: give {ACCEPTED}"
     return f"{reason}; 'paramcalc presets' lists the presets"
 
@@ -191,7 +191,7 @@ def _check_nesting(text: str, label: str) -> None:
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return
     depth = 0
-    for match in _BRACKETS.finditer(text):
+    for match in re.finditer(_BRACKETS, text):
         depth += 1 if match.group() in "[{" else -1
         if depth > MAX_DEPTH:
             raise LoadError(label, f"nests brackets more than {MAX_DEPTH} deep")

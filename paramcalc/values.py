@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 MAX_LAYER_SIZES = 10_001  # an MLP's widths: 10,000 layers, far deeper than any real MLP
 
 _COUNT_SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, "t": 10**12}
-_COUNT_RE = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]*)?(?:e[+-]?[0-9]+)?)\s*([kmbgt]?)\s*$", re.I)
+# compiled by re on first use, not at import
+_COUNT_RE = r"^\s*([0-9][0-9_,]*(?:\.[0-9]*)?(?:e[+-]?[0-9]+)?)\s*([kmbgt]?)\s*$"
 COUNT_LIMIT = 10**30  # parse_count refuses more, before building a huge integer
 
 
@@ -38,7 +39,7 @@ def parse_count(value: object) -> int:
             raise ValueError(f"{show(value)} is not a whole number")
         number = int(value)
     elif isinstance(value, str):
-        match = _COUNT_RE.match(value)
+        match = re.match(_COUNT_RE, value, re.I)
         if not match:
             raise ValueError(f"{show(value)} is not a number (examples: 300e9, 3e11, 300B, 1.5T)")
         digits, suffix = match.group(1).replace("_", "").replace(",", ""), match.group(2).lower()

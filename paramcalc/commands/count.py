@@ -7,7 +7,6 @@ import typer
 from paramcalc.cli import command
 from paramcalc.commands._options import CausalOption, ConfigArg, HeadOption, SeqLenOption, SetOption, TokensOption
 from paramcalc.results.count import CountResult
-from paramcalc.results.weights import CheckpointResult
 
 
 @command(CountResult, view_options=("detail", "explain"))
@@ -22,7 +21,7 @@ def count(
     causal: CausalOption = False,
     set_: SetOption = None,
     head: HeadOption = False,
-) -> CountResult | CheckpointResult:
+) -> object:  # CountResult, or CheckpointResult for weights without a config
     """Count the parameters of one architecture, component by component.
 
     Prints parameters (weights and biases) per component, totals (non-embedding after Kaplan et

@@ -16,7 +16,7 @@ Format modules import their heavy libraries (rich, yaml) inside ``render``, so l
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
 import sys
 from functools import cache
 from types import ModuleType
@@ -30,7 +30,8 @@ _FIRST = ("table", "json", "csv", "markdown")
 
 @cache
 def formats() -> tuple[str, ...]:
-    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    folder = os.path.dirname(__file__)
+    names = sorted(n[:-3] for n in os.listdir(folder) if n.endswith(".py") and not n.startswith("_"))
     return tuple(sorted(names, key=lambda n: (_FIRST.index(n) if n in _FIRST else len(_FIRST), n)))
 
 

@@ -4,7 +4,6 @@ form into ``key,value`` lines (``per_gpu_bytes.weights,123``)."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
@@ -34,6 +33,8 @@ def rows(result: Any) -> Iterable[Iterable[object]]:
 
 
 def render(result: Any, out: TextIO) -> None:
+    import csv  # here, not at the top: listing the formats should cost nothing
+
     writer = csv.writer(out, lineterminator="\n")
     for row in rows(result):
         writer.writerow(row)

@@ -33,7 +33,7 @@ HONOURS = frozenset({"detail", "explain"})
 PIPE_WIDTH = 140
 MIN_WIDTH = 40
 MIN_WRAP = 12  # a folding text column keeps at least this many characters
-_NUMBER = re.compile(r"\S*\d\S*")
+_NUMBER = r"\S*\d\S*"  # a word holding a digit: compiled by re on first use
 
 
 def width(out: TextIO | None = None) -> int:
@@ -102,7 +102,7 @@ def _minimum(table: Table, i: int, mid_word: bool = False) -> int:
     if not table.columns[i].wrap:
         return natural
     cells = [row[i] for row in table.rows]
-    numbers = [len(m) for cell in cells for m in _NUMBER.findall(cell)]
+    numbers = [len(m) for cell in cells for m in re.findall(_NUMBER, cell)]
     words = [len(w) for cell in cells for w in cell.split()]
     floor = max(numbers, default=0)
     return min(natural, max(floor, MIN_WRAP if mid_word else max(words, default=0)))

@@ -3,13 +3,16 @@ and the document the terminal and Markdown draw."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paramcalc.comparison import COMPONENTS, Comparison
 from paramcalc.engine.layout import BIAS
 from paramcalc.engine.memory import memory_by_dtype
 from paramcalc.engine.params import TEXTBOOK_MAX_PARAMS, TextbookUnit, mlp_widths, textbook_units
 from paramcalc.engine.report import Report
+
+if TYPE_CHECKING:
+    from paramcalc.weights.checkpoint import Difference, Tally
 from paramcalc.render._format import (
     DTYPES,
     bar,
@@ -24,10 +27,7 @@ from paramcalc.render._format import (
     size,
     summary_rows,
 )
-from paramcalc.results.weights import checkpoint_rows, differences_dict
 from paramcalc.view import BOLD, DIM, HEADING, ITEM, LEFT, Choice, Column, Document, Table, Text, pairs
-from paramcalc.weights.checkpoint import Difference, Tally
-from paramcalc.weights.checkpoint import differences as weight_differences
 
 
 def textbook(report: Report) -> list[TextbookUnit] | None:
@@ -109,8 +109,10 @@ class CountResult:
     def differences(self) -> list[Difference]:
         if self.stored is None:
             return []
+        from paramcalc.weights.checkpoint import differences
+
         parts = [(c.name, c.params) for c in self.report.components]
-        return weight_differences(parts, self.stored, self.report.config.tie_embeddings)
+        return differences(parts, self.stored, self.report.config.tie_embeddings)
 
     @property
     def matches(self) -> bool | None:
@@ -129,6 +131,8 @@ class CountResult:
     def to_dict(self) -> dict[str, Any]:
         data = count_dict(self.report, self.explain)
         if self.stored is not None:
+            from paramcalc.results.weights import differences_dict
+
             data["checkpoint"] = {
                 **self.stored.to_dict(),
                 "matches_config": self.matches,
@@ -186,6 +190,8 @@ class CountResult:
             doc += self._explanation()
         doc.append(pairs(summary_rows(r), ("summary", "value")))
         if stored is not None:
+            from paramcalc.results.weights import checkpoint_rows
+
             verdict = "yes" if self.matches else f"no ({stored.params - r.total:+,} parameters)"
             doc.append(pairs([*checkpoint_rows(stored), ("weights match the config", verdict)], ("weights", "")))
             diffs = self.differences

@@ -14,6 +14,7 @@ in-memory bytes are read the same way, with the same limits.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import NamedTuple, Protocol
 
 
@@ -97,3 +98,22 @@ class Tensor(NamedTuple):
         for d in self.shape:
             n *= d
         return n
+
+
+def is_weights(spec: str) -> bool:
+    """Whether `spec` names weights (a file, a folder of them, or a repo id), cheaply: by name,
+    by a directory listing, or by the shape of a repo id. Everything else is a config."""
+    path = Path(spec)
+    name = path.name.lower()
+    try:
+        if path.is_file():
+            return name.endswith((".safetensors", ".gguf")) or name.endswith(".safetensors.index.json")
+        if path.is_dir():
+            return any(path.glob("*.safetensors")) or any(path.glob("*.gguf"))
+    except OSError:
+        return False
+    if "/" not in spec:  # ORG/NAME, hf://...: a preset name never has one (and no import is paid)
+        return False
+    from paramcalc.weights.hub import parse_repo_id
+
+    return not path.exists() and parse_repo_id(spec) is not None

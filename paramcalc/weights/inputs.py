@@ -18,29 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from paramcalc.errors import LoadError
-from paramcalc.weights import ByteSource, LocalFile, Tensor
+from paramcalc.weights import ByteSource, LocalFile, Tensor, is_weights  # noqa: F401 (is_weights: re-exported)
 from paramcalc.weights.checkpoint import Checkpoint
 
 INDEX = "model.safetensors.index.json"
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 MAX_SHARDS = 10_000
-
-
-def is_weights(spec: str) -> bool:
-    """Whether `spec` names weights (a file, a folder of them, or a repo id), cheaply: by name,
-    by a directory listing, or by the shape of a repo id. Everything else is a config."""
-    path = Path(spec)
-    name = path.name.lower()
-    try:
-        if path.is_file():
-            return name.endswith((".safetensors", ".gguf")) or name.endswith(".safetensors.index.json")
-        if path.is_dir():
-            return any(path.glob("*.safetensors")) or any(path.glob("*.gguf"))
-    except OSError:
-        return False
-    from paramcalc.weights.hub import parse_repo_id
-
-    return not path.exists() and parse_repo_id(spec) is not None
 
 
 def _config_beside(folder: Path, label: str) -> dict[str, Any] | None:
