@@ -350,6 +350,13 @@ def train(
     stage = ZERO_NAMES.get(str(zero).lower())
     if stage is None:
         raise SettingError([("zero", f"'{zero}' is not 0, 1, 2, 3, no-shard, shard-grad-op or full-shard")])
+    stored_bytes = None
+    if _is_weights(config) and str(finetune) == "lora":
+        assert isinstance(config, str)
+        fields, stored, problem = _checkpoint(config)
+        if fields is None:
+            raise LoadError(config, problem or "has no config.json beside the weights: train needs the model's shape")
+        config, stored_bytes = fields, stored.bytes
     report = engine_analyze(load(config, set))
     settings = TrainSettings(
         gpu=resolve_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
@@ -370,6 +377,7 @@ def train(
         lora_rank=lora_rank,
         lora_targets=None if lora_targets is None else LoraTargets(lora_targets),
         reserve=reserve,
+        stored_bytes=stored_bytes,
     )
     return TrainResult(report.config.name, estimate(report, settings), explain=explain)
 

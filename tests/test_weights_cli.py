@@ -248,3 +248,38 @@ def test_a_huge_sparse_checkpoint_is_counted_fast(run: Run, llama_dir: Path) -> 
     start = time.perf_counter()
     assert count_json(run, str(llama_dir))["checkpoint"]["bytes"] == LLAMA_2_7B_BF16_BYTES
     assert time.perf_counter() - start < 1
+
+
+SMALL_CONFIG = {
+    **LLAMA_CONFIG,
+    "hidden_size": 512,
+    "intermediate_size": 1536,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 8,
+    "num_key_value_heads": 4,
+}
+
+
+def test_verify_names_a_block_the_class_does_not_build(run: Run, tmp_path: Path) -> None:
+    """A checkpoint with one block more than its config (DeepSeek-V3 stores its MTP layer so)."""
+    layout = wf.llama(wf.LLAMA_SMALL)
+    extra = [(n.replace("model.layers.1.", "model.layers.2."), d, sh) for n, d, sh in layout if ".layers.1." in n]
+    folder = tmp_path / "extra"
+    wf.write_checkpoint(folder, [*layout, *extra], 1, SMALL_CONFIG)
+    assert json.loads(run("count", str(folder), "--json").stdout)["params"]["total"] == wf.LLAMA_SMALL.params
+    data = json.loads(run("verify", str(folder), "--json").stdout)
+    assert data["matches"] is False and [d["component"] for d in data["differences"]] == ["mtp"]
+    assert data["difference"] == sum(wf.nbytes("I8", sh) for _, _, sh in extra)  # one element a byte: numel
+    assert "multi-token prediction" in data["differences"][0]["why"]
+
+
+def test_qlora_trains_on_the_stored_bytes(run: Run, tmp_path: Path) -> None:
+    layout = wf.bnb_4bit(wf.llama(wf.LLAMA_2_7B))
+    folder = tmp_path / "nf4"
+    wf.write_checkpoint(folder, layout, 1, LLAMA_CONFIG)
+    qlora = json.loads(run("train", str(folder), "--finetune", "lora", "--json").stdout)
+    lora = json.loads(run("train", "llama-2-7b", "--finetune", "lora", "--json").stdout)
+    adapters = qlora["trainable_params"] * 2
+    assert qlora["per_gpu_bytes"]["weights"] == wf.data_bytes(layout) + adapters
+    assert qlora["per_gpu_bytes"]["weights"] < lora["per_gpu_bytes"]["weights"] / 3
+    assert qlora["settings"]["stored_bytes"] == wf.data_bytes(layout)

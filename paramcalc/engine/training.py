@@ -117,6 +117,7 @@ class TrainSettings(NamedTuple):
     lora_rank: int | None = None  # 16 when finetune is lora; refused without it
     lora_targets: LoraTargets | None = None  # attention when finetune is lora; refused without it
     reserve: float = 0.1
+    stored_bytes: int | None = None  # LoRA on weights as a checkpoint stores them (QLoRA: 4-bit)
 
 
 class TrainEstimate(NamedTuple):
@@ -372,7 +373,10 @@ def estimate(report: Report, settings: TrainSettings) -> TrainEstimate:
         sharded = dp if s.zero >= zero_stage else 1
         return _ceil_div(total_bytes * stages[0], config.deepest_stack * s.tp * sharded)
 
-    weights = share(weight_params * w_bytes, 3)
+    if lora and s.stored_bytes is not None:  # the frozen base as stored (QLoRA), the adapters in 16 bits
+        weights = share(s.stored_bytes + trainable * w_bytes, 3)
+    else:
+        weights = share(weight_params * w_bytes, 3)
     gradients = share(trainable * g_bytes, 2)
     optimizer = share(optimizer_total, 1)
     per_sample = activation_bytes(config, s, seq)
@@ -457,6 +461,7 @@ def to_dict(e: TrainEstimate) -> dict[str, object]:
             "lora_rank": e.lora_rank,
             "lora_targets": e.lora_targets,
             "reserve": s.reserve,
+            "stored_bytes": s.stored_bytes,
         },
         "pipeline": {"stages": s.pp, "layers_per_stage": list(e.layers_per_stage)},
         "warnings": list(e.warnings),

@@ -160,6 +160,10 @@ def differences(config_parts: Sequence[tuple[str, int]], stored: Tally, tied: bo
             continue
         if name == "output_head" and tied and not a and b:
             why = "the config ties the output head to the token embedding, but the checkpoint stores it"
+        elif name.startswith("mtp") and not a:
+            why = "blocks past the config's layers (multi-token prediction): stored, not built by the model class"
+        elif name.startswith(("vision.", "audio.", "projector", "patch_embedding")) and not a:
+            why = "a tower or projector the config's count does not include (a text-only config?)"
         elif a is None or a == 0:
             why = "in the checkpoint, not in the model the config builds (an extra layer, tower or head)"
         elif b is None or b == 0:
