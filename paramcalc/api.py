@@ -233,8 +233,16 @@ def convert(config: str, *, set: Overrides = (), head: bool = False) -> ConvertR
     from paramcalc.loading import load_fields
     from paramcalc.results.lists import ConvertResult
 
-    fields, source, _ = load_fields(config, _pairs(set), head)
-    parsed = parse_config(fields, source.label, source.name)
+    weights = _weights_config(config)  # weights with their config.json: convert that config
+    if weights is not None:
+        from paramcalc.loading import parse_overrides
+
+        fields = {**weights, **parse_overrides(_pairs(set), config)}
+        label, name = config, str(weights.get("name") or config)
+    else:
+        fields, source, _ = load_fields(config, _pairs(set), head)
+        label, name = source.label, source.name
+    parsed = parse_config(fields, label, name)
     values = parsed._asdict()
     out = {}
     for key, value in fields.items():
@@ -242,7 +250,7 @@ def convert(config: str, *, set: Overrides = (), head: bool = False) -> ConvertR
             continue
         value = values.get(key, value)
         out[key] = list(value) if isinstance(value, tuple) else value
-    return ConvertResult(out, source.label, engine_analyze(parsed).total)
+    return ConvertResult(out, label, engine_analyze(parsed).total)
 
 
 def verify(weights: str) -> VerifyResult:

@@ -283,3 +283,8 @@ def test_qlora_trains_on_the_stored_bytes(run: Run, tmp_path: Path) -> None:
     assert qlora["per_gpu_bytes"]["weights"] == wf.data_bytes(layout) + adapters
     assert qlora["per_gpu_bytes"]["weights"] < lora["per_gpu_bytes"]["weights"] / 3
     assert qlora["settings"]["stored_bytes"] == wf.data_bytes(layout)
+
+
+def test_convert_takes_the_config_that_came_with_the_weights(run: Run, llama_dir: Path) -> None:
+    result = run("convert", str(llama_dir / "model-00001-of-00002.safetensors"))
+    assert result.exit_code == 0 and f"# paramcalc count: {LLAMA_2_7B:,} parameters" in result.stdout
