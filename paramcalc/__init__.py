@@ -22,20 +22,6 @@ from paramcalc.errors import ConfigError, LoadError, ParamcalcError, SettingErro
 
 __version__ = "0.1.0"
 
-_API = (
-    "analyze",
-    "compare",
-    "convert",
-    "count",
-    "gpus",
-    "infer",
-    "load",
-    "presets",
-    "schema",
-    "solve",
-    "sweep",
-    "train",
-)
 __all__ = [
     "ConfigError",
     "LoadError",
@@ -80,7 +66,7 @@ if TYPE_CHECKING:
 
 def __getattr__(name: str) -> Any:
     """Import the engine and loaders on first use, so `import paramcalc` stays cheap."""
-    if name in _API:
+    if name in __all__ and name != "parse_config":  # the functions of paramcalc.api
         from paramcalc import api
 
         return getattr(api, name)

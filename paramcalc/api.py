@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
-from paramcalc.errors import ConfigError, LoadError, ParamcalcError, Problem, SettingError
+from paramcalc.errors import ConfigError, LoadError, Problem, SettingError
 
 if TYPE_CHECKING:
     from paramcalc.config import Config
@@ -109,6 +109,18 @@ def _checkpoint(spec: str) -> tuple[dict[str, Any] | None, Tally, str | None]:
         return None, tally(checkpoint), f"{reason}: counted from the weights alone"
     layers = fields.get("layers")
     return fields, tally(checkpoint, layers if isinstance(layers, int) else None), None
+
+
+def _shape_and_stored_bytes(config: ConfigLike, command: str) -> tuple[ConfigLike, int | None]:
+    """For weights: the fields of their config.json (the model's shape) and the bytes they store;
+    anything else as it is, with None."""
+    if not _is_weights(config):
+        return config, None
+    assert isinstance(config, str)
+    fields, stored, problem = _checkpoint(config)
+    if fields is None:
+        raise LoadError(config, problem or f"has no config.json beside the weights: {command} needs the model's shape")
+    return fields, stored.bytes
 
 
 def tokens_value(tokens: int | float | str | None) -> int | None:
@@ -359,12 +371,8 @@ def train(
     if stage is None:
         raise SettingError([("zero", f"'{zero}' is not 0, 1, 2, 3, no-shard, shard-grad-op or full-shard")])
     stored_bytes = None
-    if _is_weights(config) and str(finetune) == "lora":
-        assert isinstance(config, str)
-        fields, stored, problem = _checkpoint(config)
-        if fields is None:
-            raise LoadError(config, problem or "has no config.json beside the weights: train needs the model's shape")
-        config, stored_bytes = fields, stored.bytes
+    if str(finetune) == "lora":  # the frozen base as the checkpoint stores it (QLoRA)
+        config, stored_bytes = _shape_and_stored_bytes(config, "train")
     report = engine_analyze(load(config, set))
     settings = TrainSettings(
         gpu=resolve_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
@@ -412,13 +420,7 @@ def infer(
     from paramcalc.engine.inference import Dtype, InferSettings, MlaCache, estimate, resolve_gpu
     from paramcalc.results.plan import InferResult
 
-    stored_bytes = None
-    if _is_weights(config):
-        assert isinstance(config, str)
-        fields, stored, problem = _checkpoint(config)
-        if fields is None:
-            raise LoadError(config, problem or "has no config.json beside the weights: infer needs the model's shape")
-        config, stored_bytes = fields, stored.bytes
+    config, stored_bytes = _shape_and_stored_bytes(config, "infer")
     report = engine_analyze(load(config, set))
     settings = InferSettings(
         gpu=resolve_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
@@ -494,21 +496,3 @@ def sweep(
 
     fields, source, _ = load_fields(base)
     return SweepResult(prepare(fields, source.label, vary, where, tokens, strict))
-
-
-__all__ = [
-    "ParamcalcError",
-    "analyze",
-    "compare",
-    "convert",
-    "count",
-    "gpus",
-    "infer",
-    "load",
-    "presets",
-    "schema",
-    "solve",
-    "sweep",
-    "train",
-    "verify",
-]

@@ -135,25 +135,15 @@ def _rich_table(table: Table, keep: list[int], columns: int) -> Any:
 
     whole = sum(_natural(table, i) for i in keep) + _overhead(table, len(keep)) <= columns
 
-    if table.boxed:
-        out = RichTable(
-            title=table.title or None,
-            caption=table.caption or None,
-            title_justify="left",
-            caption_justify="left",
-            show_header=table.header,
-        )
-    else:
-        out = RichTable(
-            title=table.title or None,
-            caption=table.caption or None,
-            title_justify="left",
-            caption_justify="left",
-            show_header=table.header,
-            box=None,
-            padding=(0, 1),
-            pad_edge=False,
-        )
+    unboxed: dict[str, Any] = {} if table.boxed else {"box": None, "padding": (0, 1), "pad_edge": False}
+    out = RichTable(
+        title=table.title or None,
+        caption=table.caption or None,
+        title_justify="left",
+        caption_justify="left",
+        show_header=table.header,
+        **unboxed,
+    )
     for i in keep:
         column: Column = table.columns[i]
         out.add_column(

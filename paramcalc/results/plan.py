@@ -149,41 +149,19 @@ def plan_view(title: str, rows: list[Row], explain: bool) -> Document:
     return [Table(columns, cells, title=title, styles=styles, header=False)]
 
 
-class TrainResult:
-    """Per-GPU training memory, whether it fits, the largest micro-batch, and the time."""
+class PlanResult:
+    """A plan (train or infer): the engine's estimate, named, and whether --explain asked for the
+    source of every figure. The subclasses say which engine module and rows they draw."""
 
-    def __init__(self, name: str, estimate: TrainEstimate, explain: bool = False) -> None:
+    command = ""
+
+    def __init__(self, name: str, estimate: Any, explain: bool = False) -> None:
         self.name = name
         self.estimate = estimate
         self.explain = explain
 
     def __repr__(self) -> str:
-        return f"TrainResult({self.name!r}, fits={self.estimate.fits})"
-
-    @property
-    def warnings(self) -> list[str]:
-        """What stderr says before the figures (a sequence beyond the model's context, ...)."""
-        return list(self.estimate.warnings)
-
-    def to_dict(self) -> dict[str, Any]:
-        from paramcalc.engine.training import to_dict
-
-        return {"name": self.name, **to_dict(self.estimate)}
-
-    def view(self) -> Document:
-        return plan_view(f"train {self.name}", train_rows(self.estimate), self.explain)
-
-
-class InferResult:
-    """Serving memory, whether it fits, the longest context and largest batch, decode speed."""
-
-    def __init__(self, name: str, estimate: InferEstimate, explain: bool = False) -> None:
-        self.name = name
-        self.estimate = estimate
-        self.explain = explain
-
-    def __repr__(self) -> str:
-        return f"InferResult({self.name!r}, fits={self.estimate.fits})"
+        return f"{type(self).__name__}({self.name!r}, fits={self.estimate.fits})"
 
     @property
     def warnings(self) -> list[str]:
@@ -191,9 +169,35 @@ class InferResult:
         return list(self.estimate.warnings)
 
     def to_dict(self) -> dict[str, Any]:
-        from paramcalc.engine.inference import to_dict
+        import importlib
 
-        return {"name": self.name, **to_dict(self.estimate)}
+        engine = importlib.import_module(f"paramcalc.engine.{self.module}")
+        return {"name": self.name, **engine.to_dict(self.estimate)}
+
+    module = ""
+
+    def rows(self) -> list[Row]:
+        raise NotImplementedError
 
     def view(self) -> Document:
-        return plan_view(f"infer {self.name}", infer_rows(self.estimate), self.explain)
+        return plan_view(f"{self.command} {self.name}", self.rows(), self.explain)
+
+
+class TrainResult(PlanResult):
+    """Per-GPU training memory, whether it fits, the largest micro-batch, and the time."""
+
+    command, module = "train", "training"
+    estimate: TrainEstimate
+
+    def rows(self) -> list[Row]:
+        return train_rows(self.estimate)
+
+
+class InferResult(PlanResult):
+    """Serving memory, whether it fits, the longest context and largest batch, decode speed."""
+
+    command, module = "infer", "inference"
+    estimate: InferEstimate
+
+    def rows(self) -> list[Row]:
+        return infer_rows(self.estimate)
