@@ -10,9 +10,6 @@ from paramcalc.engine.layout import BIAS
 from paramcalc.engine.memory import memory_by_dtype
 from paramcalc.engine.params import TEXTBOOK_MAX_PARAMS, TextbookUnit, mlp_widths, textbook_units
 from paramcalc.engine.report import Report
-
-if TYPE_CHECKING:
-    from paramcalc.weights.checkpoint import Difference, Tally
 from paramcalc.render._format import (
     DTYPES,
     bar,
@@ -28,6 +25,9 @@ from paramcalc.render._format import (
     summary_rows,
 )
 from paramcalc.view import BOLD, DIM, HEADING, ITEM, LEFT, Choice, Column, Document, Table, Text, pairs
+
+if TYPE_CHECKING:
+    from paramcalc.weights.checkpoint import Difference, Tally
 
 
 def textbook(report: Report) -> list[TextbookUnit] | None:
