@@ -133,6 +133,11 @@ class Config(_Record):
     mlm_head: bool
     layer_sizes: tuple[int, ...]
     tokens: int | None
+    attention_sinks: bool
+    sliding_window: int
+    full_attention_every: int
+    moe_every: int
+    router_bias: bool
 
     @property
     def is_moe(self) -> bool:
@@ -141,6 +146,14 @@ class Config(_Record):
     @property
     def is_mla(self) -> bool:
         return self.kv_lora_rank > 0
+
+    @property
+    def moe_layer_count(self) -> int:
+        """Blocks with experts: after the first dense_layers, those (from 0) whose i + 1 is a
+        multiple of moe_every; 0 for a dense model."""
+        if not self.is_moe:
+            return 0
+        return self.layers // self.moe_every - self.dense_layers // self.moe_every
 
     @property
     def qk_head_dim(self) -> int:

@@ -26,7 +26,7 @@ TRANSFORMERS = (DECODER, ENCODER, ENCODER_DECODER)
 
 # activation -> number of d_model x d_ff matrices in one feed-forward block
 ACTIVATIONS = {"gelu": 2, "relu": 2, "silu": 2, "swiglu": 3, "geglu": 3, "reglu": 3}
-NORMS = ("layernorm", "rmsnorm", "nonparametric")
+NORMS = ("layernorm", "rmsnorm", "nonparametric", "layernorm-nobias")
 QK_NORMS = ("none", "head", "full")
 POSITIONS = ("learned", "rotary", "alibi", "sinusoidal", "none", "relative", "xl")
 
@@ -171,7 +171,8 @@ _FIELD_LIST = (
     Field(
         "norm",
         "enum",
-        "layernorm (weight + bias), rmsnorm (weight only), nonparametric (no parameters)",
+        "layernorm (weight + bias), rmsnorm (weight only), nonparametric (no parameters), "
+        "layernorm-nobias (a LayerNorm with its gain only: Cohere, DBRX, MPT)",
         default="layernorm",
         choices=NORMS,
         switch=True,
@@ -279,6 +280,30 @@ _FIELD_LIST = (
         default=False,
         switch=True,
     ),
+    Field(
+        "attention_sinks",
+        "bool",
+        "a learned logit per head and layer that joins the softmax's denominator (gpt-oss: heads per layer)",
+        default=False,
+        switch=True,
+    ),
+    Field(
+        "sliding_window",
+        "int",
+        "tokens a sliding-window attention layer attends to (Mistral-7B-v0.1: 4096, Gemma 3: 1024); 0 = "
+        "every layer attends to the whole context. No parameters: for the serving planner",
+        default=0,
+        minimum=0,
+    ),
+    Field(
+        "full_attention_every",
+        "int",
+        "with sliding_window: every k-th block attends to the whole context, the others to the window "
+        "(Gemma 3: 6, five local to one global; gpt-oss: 2); 0 = none (Mistral-7B-v0.1: all sliding); 1 = all",
+        default=1,
+        minimum=0,
+        when=When("sliding_window", 1, "a sliding window (sliding_window > 0)"),
+    ),
     Field("expert_d_ff", "int", "mixture of experts: inner size of one routed expert", derived="d_ff", when=MOE),
     Field(
         "dense_layers",
@@ -287,7 +312,15 @@ _FIELD_LIST = (
         default=0,
         minimum=0,
         when=MOE,
-        switch=("dense_layers", 0),
+        switch=("dense_layers", lambda c: c.layers > c.moe_layer_count),
+    ),
+    Field(
+        "moe_every",
+        "int",
+        "mixture of experts: after the dense_layers, every k-th block has experts and the others a dense "
+        "feed-forward of d_ff (Llama 4 Maverick: 2; block i, from 0, has experts when i + 1 is a multiple of k)",
+        default=1,
+        when=MOE,
     ),
     Field(
         "shared_expert_d_ff",
@@ -303,6 +336,14 @@ _FIELD_LIST = (
         "shared_expert_gate",
         "bool",
         "a d_model x 1 sigmoid gate on the shared expert (Qwen2-MoE)",
+        default=False,
+        when=MOE,
+        switch=True,
+    ),
+    Field(
+        "router_bias",
+        "bool",
+        "mixture of experts: the router has a bias of experts (gpt-oss)",
         default=False,
         when=MOE,
         switch=True,
@@ -394,6 +435,13 @@ def _dense_layers(v: Values, given: Mapping[str, Any]) -> str | None:
     return f"{dense} is more than layers {layers}" if layers and dense > layers else None
 
 
+def _moe_every(v: Values, given: Mapping[str, Any]) -> str | None:
+    every, layers, dense = v["moe_every"], v["layers"], v["dense_layers"]
+    if layers and layers // every - dense // every < 1:
+        return f"{every} leaves no block with experts in {layers} layers (after {dense} dense ones)"
+    return None
+
+
 def _qk_norm_bias(v: Values, given: Mapping[str, Any]) -> str | None:
     return "needs qk_norm (head or full)" if v["qk_norm_bias"] and v["qk_norm"] == "none" else None
 
@@ -436,6 +484,7 @@ RULES: tuple[Rule, ...] = (
     Rule("kv_heads", _kv_heads_divide),
     Rule("experts_per_token", _per_token),
     Rule("dense_layers", _dense_layers),
+    Rule("moe_every", _moe_every),
     Rule("seq_len", _seq_len),
     Rule(
         "qk_norm_bias",

@@ -29,6 +29,7 @@ def test_count_json_contract(run: Run) -> None:
         "weights": 124_337_664,
         "biases": 102_144,
         "routed": 0,  # added with the routed-experts count (a dense model has none)
+        "active_without_input_embedding": 124_439_808 - 38_597_376 - 786_432,  # less the token and position tables
     }
     assert sum(c["params"] for c in data["components"]) == data["params"]["total"]
     for component in data["components"]:

@@ -16,7 +16,7 @@ import paramcalc
 from paramcalc.catalog import preset_names
 from paramcalc.config import ACTIVATIONS, NORMS, POSITIONS, QK_NORMS, Config, parse_config
 from paramcalc.engine import analyze
-from paramcalc.engine.layout import DIMENSIONS, dimension, layout, switches
+from paramcalc.engine.layout import DIMENSIONS, LOOKUP_COMPONENTS, dimension, layout, switches
 from paramcalc.engine.params import Counts, components, count
 from paramcalc.errors import ConfigError
 from paramcalc.fields import MAX_LAYER_SIZES
@@ -35,12 +35,13 @@ def from_terms(config: Config) -> Counts:
     biases = sum(c.biases for c in comps)
     embedding = sum(c.params for c in comps if c.is_embedding)
     active = matmul = routed = 0
+    lookup = sum(c.params for c in comps if c.name.rsplit(".", 1)[-1] in LOOKUP_COMPONENTS)
     for term in (t for c in comps for t in c.terms):
         n = term.count // config.experts * config.experts_per_token if term.routed else term.count
         active += n
         matmul += n if term.matmul else 0
         routed += term.count if term.routed else 0
-    return Counts(weights + biases, weights, biases, embedding, active, matmul, routed)
+    return Counts(weights + biases, weights, biases, embedding, active, matmul, routed, lookup)
 
 
 def loaded(name: str) -> Config:

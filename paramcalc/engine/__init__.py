@@ -31,4 +31,5 @@ def analyze(config: Config, tokens: int | None = None, causal: bool = False) -> 
         memory_by_dtype(n.total),
         estimate(config, n.matmul, n.active, n.total, tokens, causal),
         n.routed,
+        n.lookup,
     )

@@ -43,6 +43,9 @@ MLM_TRANSFORM = "mlm_transform"
 # Components left out of Kaplan et al. 2020's non-embedding count (Section 2.1): token and
 # position embeddings (and token types), and an untied output head.
 EMBEDDING_COMPONENTS = frozenset({TOKEN_EMBEDDING, POSITION_EMBEDDING, TYPE_EMBEDDING, OUTPUT_HEAD})
+# The input embedding: tables a token's vector is looked up in, not multiplied by. Model cards
+# that quote active parameters "without embeddings" (gpt-oss: 3.6B of 20.9B) leave these out.
+LOOKUP_COMPONENTS = frozenset({TOKEN_EMBEDDING, POSITION_EMBEDDING, TYPE_EMBEDDING})
 
 
 def is_embedding(component: str) -> bool:
@@ -76,8 +79,8 @@ DIMENSIONS: dict[str, Callable[[Config], int]] = {
     "relative_buckets": attrgetter("relative_buckets"),
     "experts": attrgetter("experts"),
     "expert_d_ff": attrgetter("expert_d_ff"),
-    "dense_layers": attrgetter("dense_layers"),
-    "moe_layers": lambda c: c.layers - c.dense_layers,
+    "dense_layers": lambda c: c.layers - c.moe_layer_count,  # with moe_every 1: the first dense_layers
+    "moe_layers": lambda c: c.moe_layer_count,
     "shared_expert_d_ff": attrgetter("shared_expert_d_ff"),
     "q_lora_rank": attrgetter("q_lora_rank"),
     "kv_lora_rank": attrgetter("kv_lora_rank"),
@@ -166,11 +169,12 @@ def _linear(part: str, repeat: tuple[str, ...], d_in: str, d_out: str, bias: boo
 
 
 def _norm(part: str, s: Switches, repeat: tuple[str, ...], width: str = "d_model") -> list[Shape]:
-    """LayerNorm: gain + shift of `width` each; RMSNorm: gain only; nonparametric: nothing."""
+    """LayerNorm: gain + shift of `width` each; RMSNorm and LayerNorm without bias: gain only;
+    nonparametric: nothing."""
     if s.norm == "nonparametric":
         return []
     shapes = [Shape(part, WEIGHT, (*repeat, width))]
-    if s.norm == "layernorm":
+    if s.norm == "layernorm":  # "layernorm-nobias" (Cohere, DBRX, OLMo-style): the gain only
         shapes.append(Shape(part, BIAS, (*repeat, width)))
     return shapes
 
@@ -194,6 +198,8 @@ def _attention(s: Switches, layers: str) -> list[Shape]:
             shapes.append(Shape(part, WEIGHT, (layers, width)))
             if s.qk_norm_bias:
                 shapes.append(Shape(part, BIAS, (layers, width)))
+    if s.attention_sinks:  # gpt-oss: a learned logit per head, in the softmax's denominator
+        shapes.append(Shape("sinks", WEIGHT, (layers, "heads")))
     return shapes
 
 
@@ -259,12 +265,14 @@ def _mixture(s: Switches, prefix: str) -> list[ComponentLayout]:
     """A mixture of experts (Shazeer et al. 2017; Mixtral; DeepSeekMoE): in each MoE block a
     router d_model x experts (no bias) and `experts` feed-forwards of expert_d_ff, of which
     experts_per_token run per token; optionally a shared expert that always runs (and its
-    d_model x 1 gate); the first `dense_layers` blocks keep a dense feed-forward of d_ff."""
+    d_model x 1 gate); the first `dense_layers` blocks keep a dense feed-forward of d_ff, and
+    with moe_every k only every k-th block after them has experts (Llama 4), the others dense."""
     out = []
     if s.dense_layers:
         out.append(_component(prefix + FEED_FORWARD, _feed_forward(s, ("dense_layers",))))
     moe_layers = "moe_layers" if s.dense_layers else "layers"
-    out.append(_component(prefix + ROUTER, _linear("router", (moe_layers,), "d_model", "experts", False)))
+    # the router: d_model x experts, with a bias where the model has one (gpt-oss)
+    out.append(_component(prefix + ROUTER, _linear("router", (moe_layers,), "d_model", "experts", s.router_bias)))
     out.append(_component(prefix + EXPERTS, _feed_forward(s, (moe_layers, "experts"), True, "expert_d_ff")))
     if s.shared_expert:
         shared = _feed_forward(s, (moe_layers,), False, "shared_expert_d_ff")

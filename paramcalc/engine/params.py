@@ -22,7 +22,17 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from paramcalc.config import Config
-from paramcalc.engine.layout import BIAS, WEIGHT, ComponentLayout, Switches, dimension, is_embedding, layout, switches
+from paramcalc.engine.layout import (
+    BIAS,
+    LOOKUP_COMPONENTS,
+    WEIGHT,
+    ComponentLayout,
+    Switches,
+    dimension,
+    is_embedding,
+    layout,
+    switches,
+)
 
 
 class Term:
@@ -90,6 +100,7 @@ class Counts(NamedTuple):
     active: int
     matmul: int
     routed: int
+    lookup: int  # the input embedding tables (token, position, type): looked up, not multiplied
 
 
 class Sized(NamedTuple):
@@ -103,6 +114,7 @@ class Sized(NamedTuple):
     embedding: bool
     matmul: bool
     routed: bool
+    lookup: bool
 
 
 class Plan(NamedTuple):
@@ -121,7 +133,7 @@ def _plan(s: Switches) -> Plan:
     comps = layout(s)
     names = tuple(dict.fromkeys(n for comp in comps for shape in comp.shapes for n in shape.dims))
     index = {name: i for i, name in enumerate(names)}
-    repeats: dict[tuple[tuple[int, ...], bool, bool, bool, bool], int] = {}
+    repeats: dict[tuple[tuple[int, ...], bool, bool, bool, bool, bool], int] = {}
     for comp in comps:
         for shape in comp.shapes:
             # The product does not depend on the order of its factors: sort them to merge equal shapes.
@@ -131,6 +143,7 @@ def _plan(s: Switches) -> Plan:
                 comp.is_embedding,
                 shape.matmul,
                 shape.routed,
+                comp.name.rsplit(".", 1)[-1] in LOOKUP_COMPONENTS,
             )
             repeats[key] = repeats.get(key, 0) + 1
     shapes = tuple(Sized(dims, n, *flags) for (dims, *flags), n in repeats.items())
@@ -141,11 +154,13 @@ def count(config: Config) -> Counts:
     """The totals of `config`: each shape's product of dimensions, summed."""
     plan = _plan(switches(config))
     size = [dim(config) for dim in plan.dimensions]
-    weights = biases = embedding = routed = matmul = routed_matmul = 0
-    for dims, repeat, is_bias, in_embedding, is_matmul, is_routed in plan.shapes:
+    weights = biases = embedding = routed = matmul = routed_matmul = lookup = 0
+    for dims, repeat, is_bias, in_embedding, is_matmul, is_routed, is_lookup in plan.shapes:
         n = repeat
         for i in dims:
             n *= size[i]
+        if is_lookup:
+            lookup += n
         if is_bias:
             biases += n
         else:
@@ -165,7 +180,7 @@ def count(config: Config) -> Counts:
         matmul += routed_matmul // config.experts * used
     else:
         active = total
-    return Counts(total, weights, biases, embedding, active, matmul, routed)
+    return Counts(total, weights, biases, embedding, active, matmul, routed, lookup)
 
 
 def components(config: Config) -> list[Component]:

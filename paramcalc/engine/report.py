@@ -24,6 +24,7 @@ class Report:
         "memory_bytes",
         "flops",
         "routed",
+        "input_embedding",
         "_parts",
     )
 
@@ -38,6 +39,7 @@ class Report:
         memory_bytes: dict[str, int],
         flops: Flops,
         routed: int,
+        input_embedding: int = 0,
     ) -> None:
         self.config = config
         self.total = total
@@ -48,6 +50,7 @@ class Report:
         self.memory_bytes = memory_bytes
         self.flops = flops
         self.routed = routed  # parameters of all routed experts (0 for a dense model)
+        self.input_embedding = input_embedding  # the tables tokens are looked up in (token, position, type)
         self._parts: tuple[Component, ...] | None = None
 
     @property
@@ -87,6 +90,7 @@ class Report:
                 "weights": self.weights,
                 "biases": self.biases,
                 "routed": self.routed,
+                "active_without_input_embedding": self.active - self.input_embedding,
             },
             "components": [
                 {

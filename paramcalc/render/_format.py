@@ -108,6 +108,8 @@ def summary_rows(report: Report) -> list[tuple[str, str]]:
             ("non-embedding params", count(report.non_embedding)),
             ("active params per token", count(report.active)),
         ]
+        if report.routed:  # what model cards quote as "active" (gpt-oss-20b: 3.6B)
+            rows.append(("active without the input embedding", count(report.active - report.input_embedding)))
     rows += [(f"weights in {d}", size(report.memory_bytes[d])) for d in DTYPES]
     forward = f"forward FLOPs per {per}"
     if f.seq_len is not None and not mlp:
