@@ -94,7 +94,12 @@ class CheckpointResult:
             Table(columns, cells, title=f"{self.name} (weights)", styles=styles, sections=frozenset({len(cells) - 1}))
         ]
         doc.append(pairs(checkpoint_rows(s), ("summary", "value")))
-        doc.append(Text("No config.json beside the weights: components from the tensor names only.", DIM))
+        why = (
+            "No config.json beside the weights"
+            if s.checkpoint.config is None
+            else "The config.json beside the weights is not one paramcalc counts (see the warning)"
+        )
+        doc.append(Text(f"{why}: components from the tensor names only.", DIM))
         doc.append(Text(STORED_NOTE, DIM))
         return doc
 
