@@ -138,6 +138,7 @@ class Config(_Record):
     full_attention_every: int
     moe_every: int
     router_bias: bool
+    expert_bias: bool
 
     @property
     def is_moe(self) -> bool:

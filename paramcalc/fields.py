@@ -349,6 +349,15 @@ _FIELD_LIST = (
         switch=True,
     ),
     Field(
+        "expert_bias",
+        "bool",
+        "mixture of experts: biases in the routed experts (gpt-oss: yes; ERNIE-4.5 with use_bias: no, while its "
+        "dense and shared feed-forwards have them)",
+        derived="ffn_bias",
+        when=MOE,
+        switch=True,
+    ),
+    Field(
         "kv_lora_rank",
         "int",
         "multi-head latent attention (DeepSeek-V2/V3): width of the compressed key/value latent; "

@@ -227,12 +227,16 @@ def _latent_attention(s: Switches, layers: str) -> list[Shape]:
     return shapes
 
 
-def _feed_forward(s: Switches, repeat: tuple[str, ...], routed: bool = False, ff: str = "d_ff") -> list[Shape]:
-    """up (and gate, for gated activations): d_model x d_ff; down: d_ff x d_model."""
-    shapes = _linear("up", repeat, "d_model", ff, s.ffn_bias, routed)
+def _feed_forward(
+    s: Switches, repeat: tuple[str, ...], routed: bool = False, ff: str = "d_ff", bias: bool | None = None
+) -> list[Shape]:
+    """up (and gate, for gated activations): d_model x d_ff; down: d_ff x d_model. Biases as
+    ffn_bias says, unless `bias` says otherwise (routed experts: expert_bias)."""
+    bias = s.ffn_bias if bias is None else bias
+    shapes = _linear("up", repeat, "d_model", ff, bias, routed)
     if ACTIVATIONS[s.activation] == 3:  # GLU variants, Shazeer 2020
-        shapes += _linear("gate", repeat, "d_model", ff, s.ffn_bias, routed)
-    return shapes + _linear("down", repeat, ff, "d_model", s.ffn_bias, routed)
+        shapes += _linear("gate", repeat, "d_model", ff, bias, routed)
+    return shapes + _linear("down", repeat, ff, "d_model", bias, routed)
 
 
 def _component(name: str, shapes: list[Shape]) -> ComponentLayout:
@@ -273,7 +277,10 @@ def _mixture(s: Switches, prefix: str) -> list[ComponentLayout]:
     moe_layers = "moe_layers" if s.dense_layers else "layers"
     # the router: d_model x experts, with a bias where the model has one (gpt-oss)
     out.append(_component(prefix + ROUTER, _linear("router", (moe_layers,), "d_model", "experts", s.router_bias)))
-    out.append(_component(prefix + EXPERTS, _feed_forward(s, (moe_layers, "experts"), True, "expert_d_ff")))
+    # the routed experts take their biases from expert_bias (= ffn_bias unless given): ERNIE-4.5's have none
+    # while its dense and shared feed-forwards do (modeling_ernie4_5_moe.py, Ernie4_5_MoeExperts)
+    experts = _feed_forward(s, (moe_layers, "experts"), True, "expert_d_ff", s.expert_bias)
+    out.append(_component(prefix + EXPERTS, experts))
     if s.shared_expert:
         shared = _feed_forward(s, (moe_layers,), False, "shared_expert_d_ff")
         if s.shared_expert_gate:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from paramcalc.errors import Problem
+from paramcalc.errors import Problem, show
 from paramcalc.hf import Family, Keys
 
 GATED = {"silu": "swiglu", "swish": "swiglu", "relu": "reglu"}  # anything gelu-like -> geglu
@@ -496,6 +496,208 @@ def t5(k: Keys) -> dict[str, Any]:
     }
 
 
+# --- gpt_oss, smollm3, granite, granitemoe, ernie4_5, ernie4_5_moe (issue 13) ---------------------
+# transformers 5.24: modeling_<type>.py of each. Their config classes give every size a default,
+# so a config that leaves one out (a multimodal text_config) takes the class's value.
+
+
+def _class_core(k: Keys, context: int) -> dict[str, Any]:
+    """The four defining sizes, from the config or else from the config class's defaults."""
+    return {
+        "layers": k.size("num_hidden_layers", positive=True),
+        "d_model": k.size("hidden_size", positive=True),
+        "heads": k.size("num_attention_heads", positive=True),
+        "vocab": k.size("vocab_size", positive=True),
+        "context": k.size("max_position_embeddings", default=context),
+    }
+
+
+def _rms_decoder(k: Keys, core: dict[str, Any], tie: bool, **extra: Any) -> dict[str, Any]:
+    """Pre-norm RMSNorm blocks (input and post-attention norms, a final norm), rotary (or no)
+    positions, gated MLP; head_dim from the config when it has one (getattr(config, "head_dim",
+    hidden_size // num_attention_heads) in each attention class)."""
+    return {
+        "architecture": "decoder",
+        **core,
+        **_kv(k, core),
+        **_head_dim(k, core),
+        "d_ff": k.size("intermediate_size", default=4 * core["d_model"]),
+        "activation": gated(k.text("hidden_act", "silu")),
+        "norm": "rmsnorm",
+        "bias": False,
+        "position": "rotary",
+        "tie_embeddings": k.flag("tie_word_embeddings", tie),
+        **extra,
+    }
+
+
+def _window(k: Keys, sliding: list[bool] | None) -> dict[str, Any]:
+    """sliding_window and full_attention_every for the serving planner (no parameters), from
+    which layers slide (layer_types). A pattern those two fields cannot say (sliding every k-th
+    layer) is left out: every layer is then taken as full attention, the larger KV cache."""
+    window = k.size("sliding_window", default=0)
+    if not window or not sliding or not any(sliding):
+        return {}
+    if all(sliding):
+        return {"sliding_window": window, "full_attention_every": 0}
+    for every in range(2, len(sliding) + 1):
+        if all(slides == bool((i + 1) % every) for i, slides in enumerate(sliding)):
+            return {"sliding_window": window, "full_attention_every": every}
+    return {}
+
+
+def _layer_types(k: Keys) -> list[bool] | None:
+    """Which layers a given layer_types list makes sliding; None when the config has none."""
+    types = k.get("layer_types")
+    return [t == "sliding_attention" for t in types] if isinstance(types, list) else None
+
+
+def _experts(k: Keys, key: str, value: int) -> None:
+    """These classes build a router for any number of experts: one expert behind a router is
+    not a dense layer, and paramcalc's experts: 1 would be."""
+    if value < 2:
+        k.problems.append(
+            Problem(k.label, key, f"{value} experts: paramcalc counts a mixture of 2 or more (a router needs a choice)")
+        )
+
+
+def gpt_oss(k: Keys) -> dict[str, Any]:
+    # GptOssAttention: q, k, v, o with bias=attention_bias, and sinks (num_attention_heads).
+    # GptOssMLP: a router (weight and bias) and experts: gate_up_proj hidden x 2*intermediate and
+    # down_proj, each with a bias, whatever the config says; no dense feed-forward anywhere.
+    # Layers alternate sliding and full attention (layer_types; by default every 2nd is full).
+    core = _class_core(k, 131072)
+    attention_bias = k.flag("attention_bias", True)
+    experts = k.size("num_local_experts", "num_experts", default=128)  # attribute_map: num_experts
+    _experts(k, "num_local_experts", experts)
+    sliding = _layer_types(k)
+    if sliding is None:  # GptOssConfig.__post_init__: layer i slides unless (i + 1) % 2 == 0
+        sliding = [True, False]
+    out = _rms_decoder(
+        k,
+        core,
+        False,
+        qkv_bias=attention_bias,
+        out_bias=attention_bias,
+        ffn_bias=True,
+        attention_sinks=True,
+        experts=experts,
+        experts_per_token=k.size("num_experts_per_tok", default=4),
+        router_bias=True,
+        **_window(k, sliding),
+    )
+    out["activation"] = "swiglu"  # its clamped SwiGLU: gate and up, whatever hidden_act says
+    out.update(_head_dim(k, core, default=64))  # GptOssConfig: head_dim 64 (2880 / 64 heads is 45)
+    return out
+
+
+def smollm3(k: Keys) -> dict[str, Any]:
+    # Llama blocks; every no_rope_layer_interval-th layer has no rotary (no parameters either way).
+    # With use_sliding_window, the NoPE layers slide (SmolLM3Config.__post_init__).
+    attention_bias = k.flag("attention_bias", False)
+    out = _rms_decoder(
+        k,
+        _class_core(k, 32768),
+        True,
+        qkv_bias=attention_bias,
+        out_bias=attention_bias,
+        ffn_bias=k.flag("mlp_bias", False),
+    )
+    if k.flag("use_sliding_window", False):
+        sliding = _layer_types(k)
+        no_rope = k.get("no_rope_layers")
+        if sliding is None and isinstance(no_rope, list):
+            sliding = [not has_rope for has_rope in no_rope]
+        elif sliding is None and k.size("no_rope_layer_interval", default=4) == 1:
+            sliding = [True]  # every layer is NoPE, so every layer slides
+        out.update(_window(k, sliding))
+    return out
+
+
+def granite(k: Keys) -> dict[str, Any]:
+    # Llama blocks; the embedding, residual, attention and logits multipliers are scalars, not tensors.
+    attention_bias = k.flag("attention_bias", False)
+    return _rms_decoder(
+        k,
+        _class_core(k, 2048),
+        False,
+        qkv_bias=attention_bias,
+        out_bias=attention_bias,
+        ffn_bias=k.flag("mlp_bias", False),
+    )
+
+
+def granitemoe(k: Keys) -> dict[str, Any]:
+    # GraniteMoeMoE in every block: a router (no bias) and experts of intermediate_size, gate_up_proj
+    # 2*intermediate x hidden and down_proj, no biases; no dense feed-forward.
+    attention_bias = k.flag("attention_bias", False)
+    experts = k.size("num_local_experts", default=8)
+    _experts(k, "num_local_experts", experts)
+    return _rms_decoder(
+        k,
+        _class_core(k, 2048),
+        False,
+        qkv_bias=attention_bias,
+        out_bias=attention_bias,
+        experts=experts,
+        experts_per_token=k.size("num_experts_per_tok", default=2),
+    )
+
+
+def ernie4_5(k: Keys) -> dict[str, Any]:
+    # use_bias on q, k, v, o and the MLP; lm_head without bias. Ernie4_5Config: head_dim 128
+    # (ERNIE-4.5-0.3B: 16 heads of 128 on a width of 1024); null means hidden_size / heads.
+    out = _rms_decoder(k, _class_core(k, 131072), True, bias=k.flag("use_bias", False))
+    out.update(_head_dim(k, out))
+    return out
+
+
+def ernie4_5_moe(k: Keys) -> dict[str, Any]:
+    # Block i has Ernie4_5_MoeSparseMoeBlock when (i + 1) % moe_layer_interval == 0 and
+    # moe_layer_start_index <= i <= moe_layer_end_index (-1: the last), else a dense MLP of
+    # intermediate_size. The MoE block: a router d_model x experts without bias plus its
+    # e_score_correction_bias (an nn.Parameter of 1 x experts: counted as the router's bias), routed
+    # experts of moe_intermediate_size without biases, and a shared MLP of moe_intermediate_size x
+    # moe_num_shared_experts. use_bias: q, k, v, o, the dense and shared MLPs and the lm_head.
+    core = _class_core(k, 131072)
+    use_bias = k.flag("use_bias", False)
+    out = _rms_decoder(k, core, True, bias=use_bias, **({"head_bias": True} if use_bias else {}))
+    layers = core["layers"]
+    every = k.size("moe_layer_interval", default=1, positive=True)
+    start, end = (k.get(key, default) for key, default in (("moe_layer_start_index", 1), ("moe_layer_end_index", -1)))
+    for key, index in (("moe_layer_start_index", start), ("moe_layer_end_index", end)):
+        if isinstance(index, bool) or not isinstance(index, int):
+            k.problems.append(Problem(k.label, key, f"must be a whole number, not {show(index)}"))
+            return out
+    last = layers - 1 if end == -1 else min(end, layers - 1)
+    first = max(start, 0)
+    moe = (last + 1) // every - first // every if last >= first else 0  # i + 1 in (first, last + 1], multiples of every
+    if not moe:
+        return out
+    experts = k.size("moe_num_experts", "num_experts", default=64)  # attribute_map: num_experts
+    _experts(k, "moe_num_experts", experts)
+    expert_ff = k.size("moe_intermediate_size", default=1536)
+    out.update(
+        experts=experts,
+        experts_per_token=k.size("moe_k", "num_experts_per_tok", default=6),
+        expert_d_ff=expert_ff,
+        router_bias=True,
+        **({"expert_bias": False} if use_bias else {}),
+    )
+    if last == layers - 1:  # the true placement: the first `start` blocks dense, then every k-th
+        out.update(dense_layers=first, moe_every=every)
+    else:  # MoE blocks stop before the last layer: the same number of them, counted from the top
+        out["dense_layers"] = layers - moe
+    if not out["dense_layers"]:
+        del out["dense_layers"]
+    if out.get("moe_every") == 1:
+        del out["moe_every"]
+    shared = k.size("moe_num_shared_experts", default=2)
+    if shared:
+        out["shared_expert_d_ff"] = shared * expert_ff
+    return out
+
+
 # The masked-LM head of bert, roberta and distilbert is chosen by `count --head`, alike for all.
 FAMILIES: dict[str, Family] = {
     name: globals()[name]
@@ -528,5 +730,11 @@ FAMILIES: dict[str, Family] = {
         "roberta",
         "distilbert",
         "t5",
+        "gpt_oss",
+        "smollm3",
+        "granite",
+        "granitemoe",
+        "ernie4_5",
+        "ernie4_5_moe",
     )
 }
