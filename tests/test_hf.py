@@ -53,7 +53,7 @@ FAMILIES = {
 
 
 def test_every_family_supported_and_covered() -> None:
-    assert set(supported()) == FAMILIES
+    assert FAMILIES <= set(supported())  # issue 13's families are checked in tests/test_families_*.py
     assert {e["model_type"] for e in EXPECTED.values()} == FAMILIES
 
 
