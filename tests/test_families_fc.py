@@ -87,6 +87,10 @@ def test_glm_45_air_layers() -> None:
     assert round((report.active - 2 * 151552 * 4096) / 1e9) == 12
 
 
+def test_glm_45_air_preset_exact() -> None:
+    assert analyze(paramcalc.load("glm-4.5-air")).total == REAL["zai-org__GLM-4.5-Air.json"][1]
+
+
 def test_starcoder_is_multi_query() -> None:
     config = paramcalc.load(str(FIXTURES / "bigcode__starcoder.json"))
     assert (config.kv_heads, config.position, config.tie_embeddings) == (1, "learned", True)
