@@ -417,6 +417,171 @@ def deepseek_v3(k: Keys) -> dict[str, Any]:
     return _deepseek(k, False)
 
 
+def _top_k(k: Keys, name: str, default: int, experts: int) -> int:
+    """Routed experts per token. The type's default is capped at `experts` (transformers builds a
+    4-expert OLMoE whose default top-8 could never run); a value the config states is kept, and
+    one above experts is refused."""
+    return k.size(name, default=default) if name in k.raw else min(k.size(name, default=default), experts)
+
+
+def _experts(k: Keys, name: str, value: int) -> bool:
+    """Whether a type whose every MoE block is built as a mixture (router + experts) has one: a
+    count of 0 or 1 builds a router and experts that paramcalc's mixture (experts >= 2) cannot
+    hold, so it is refused rather than counted as a dense feed-forward."""
+    if value < 2:
+        k.problems.append(Problem(k.label, name, f"{value} is not supported: a mixture of experts needs 2 or more"))
+    return value >= 2
+
+
+def glm4(k: Keys) -> dict[str, Any]:
+    # GLM-4 (0414): q, k, v with attention_bias (default true), o_proj without; a fused
+    # gate_up_proj (same count as gate + up); four RMSNorms per block (input, post-attention,
+    # post-self-attention, post-MLP). head_dim defaults to 128, not hidden_size / heads.
+    attention_bias = k.flag("attention_bias", True)
+    out = _llama_like(k, 131072, False, qkv_bias=attention_bias, norms_per_layer=4)
+    out.update(_head_dim(k, out, default=128))
+    return out
+
+
+def glm4_moe(k: Keys) -> dict[str, Any]:
+    """GLM-4.5 / 4.5-Air: the first first_k_dense_replace blocks have a dense MLP of
+    intermediate_size, the rest a router (no bias; e_score_correction_bias is a buffer),
+    n_routed_experts experts of moe_intermediate_size and one shared MLP of n_shared_experts x
+    moe_intermediate_size. q, k, v take attention_bias, o_proj does not; use_qk_norm adds a
+    head_dim RMSNorm on q and on k. The multi-token-prediction layer (num_nextn_predict_layers)
+    is in the checkpoint but the class does not build it, so it does not count."""
+    attention_bias = k.flag("attention_bias", False)
+    out = _llama_like(k, 131072, False, qkv_bias=attention_bias)
+    if k.flag("use_qk_norm", False):
+        out["qk_norm"] = "head"
+    experts = k.size("n_routed_experts", "num_local_experts", default=128)
+    dense = min(k.size("first_k_dense_replace", default=1), out["layers"])
+    if dense < out["layers"] and _experts(k, "n_routed_experts", experts):
+        expert_ff = k.size("moe_intermediate_size", default=1408)
+        out.update(
+            experts=experts,
+            experts_per_token=_top_k(k, "num_experts_per_tok", 8, experts),
+            expert_d_ff=expert_ff,
+            dense_layers=dense,
+        )
+        shared = k.size("n_shared_experts", default=1)
+        if shared:
+            out["shared_expert_d_ff"] = shared * expert_ff
+    return out
+
+
+def olmoe(k: Keys) -> dict[str, Any]:
+    # OLMoE: every block is a mixture of num_experts gated MLPs of intermediate_size (router
+    # without bias, no shared expert); q_norm is an RMSNorm of hidden_size and k_norm one of
+    # (hidden_size / heads) x kv_heads: qk_norm "full" while head_dim = hidden_size / heads.
+    attention_bias = k.flag("attention_bias", False)
+    out = _llama_like(k, 4096, False, qkv_bias=attention_bias, out_bias=attention_bias, qk_norm="full")
+    if "head_dim" in out:  # q_proj would be heads x head_dim wide, q_norm still hidden_size
+        key = "head_dim" if "head_dim" in k.raw else "num_attention_heads"
+        k.problems.append(
+            Problem(
+                k.label,
+                key,
+                "olmoe's q_norm is hidden_size wide: supported only with head_dim = hidden_size / num_attention_heads",
+            )
+        )
+    experts = k.size("num_experts", "num_local_experts", default=64)
+    if _experts(k, "num_experts", experts):
+        out.update(experts=experts, experts_per_token=_top_k(k, "num_experts_per_tok", 8, experts))
+    return out
+
+
+def gpt_bigcode(k: Keys) -> dict[str, Any]:
+    # StarCoder / SantaCoder: GPT-2 with multi-query attention. c_attn is one fused linear
+    # d_model -> d_model + 2 x kv_heads x head_dim with bias (the same count as q, k, v apart);
+    # kv_heads is 1 when multi_query (the default), else n_head.
+    core = _core(k, "n_layer", "n_embd", "n_head", 1024)
+    if k.flag("add_cross_attention", False):
+        k.problems.append(Problem(k.label, "add_cross_attention", "true is not supported (a decoder-only count)"))
+    return {
+        "architecture": "decoder",
+        **core,
+        "kv_heads": 1 if k.flag("multi_query", True) else core["heads"],
+        "d_ff": k.size("n_inner", default=4 * core["d_model"]),
+        "activation": "gelu",
+        "norm": "layernorm",
+        "bias": True,
+        "position": "learned",
+        "tie_embeddings": k.flag("tie_word_embeddings", True),
+    }
+
+
+def mpt(k: Keys) -> dict[str, Any]:
+    # MPT as transformers' MptForCausalLM builds it (not the checkpoints' remote code): fused Wqkv
+    # 3 x d_model and out_proj, no biases whatever no_bias says; an MLP of 4 x d_model whatever
+    # expansion_ratio says; LayerNorms with the gain only; ALiBi (no position table, whatever
+    # learned_pos_emb says); attn_config (qk_ln, attn_type) changes no tensor.
+    core = {
+        "layers": k.size("n_layers", "num_hidden_layers", required=True),
+        "d_model": k.size("d_model", "hidden_size", required=True),
+        "heads": k.size("n_heads", "num_attention_heads", required=True),
+        "vocab": k.size("vocab_size", required=True),
+        "context": k.size("max_seq_len", default=2048),
+    }
+    return {
+        "architecture": "decoder",
+        **core,
+        "d_ff": 4 * core["d_model"],
+        "activation": "gelu",
+        "norm": "layernorm-nobias",
+        "bias": False,
+        "position": "alibi",
+        "tie_embeddings": k.flag("tie_word_embeddings", True),
+    }
+
+
+def _nested(k: Keys, name: str) -> Keys:
+    """The keys of a sub-config (DBRX's attn_config, ffn_config) as `name.key`, so that their
+    defaults (DEFAULTS['dbrx']['ffn_config.moe_num_experts']) and their errors name the path."""
+    sub = k.raw.get(name)
+    flat = {f"{name}.{key}": value for key, value in sub.items()} if isinstance(sub, dict) else {}
+    return Keys({"model_type": k.model_type, **flat}, k.label)
+
+
+def dbrx(k: Keys) -> dict[str, Any]:
+    # DBRX: fused Wqkv d_model -> d_model + 2 x kv_n_heads x head_dim and out_proj, no biases;
+    # LayerNorms without bias; rotary; every block a router (no bias) and moe_num_experts GLU
+    # experts (w1, v1, w2) of ffn_hidden_size, top moe_top_k. Sizes of attention and experts sit
+    # in attn_config and ffn_config. DbrxConfig refuses tied embeddings.
+    core = {
+        "layers": k.size("n_layers", "num_hidden_layers", required=True),
+        "d_model": k.size("d_model", "hidden_size", required=True),
+        "heads": k.size("n_heads", "num_attention_heads", required=True),
+        "vocab": k.size("vocab_size", required=True),
+        "context": k.size("max_seq_len", default=2048),
+    }
+    attn, ffn = _nested(k, "attn_config"), _nested(k, "ffn_config")
+    kv = attn.size("attn_config.kv_n_heads", default=1, positive=True)
+    experts = ffn.size("ffn_config.moe_num_experts", default=4)
+    top_k = ffn.size("ffn_config.moe_top_k", default=1)
+    expert_ff = ffn.size("ffn_config.ffn_hidden_size", default=3584)
+    k.problems += attn.problems + ffn.problems
+    if core["heads"] % kv:
+        k.problems.append(Problem(k.label, "attn_config.kv_n_heads", f"{kv} does not divide n_heads {core['heads']}"))
+    if k.flag("tie_word_embeddings", False):
+        k.problems.append(Problem(k.label, "tie_word_embeddings", "true is not supported for DBRX (DbrxConfig)"))
+    out: dict[str, Any] = {
+        "architecture": "decoder",
+        **core,
+        "d_ff": expert_ff,
+        "activation": "swiglu",  # a GLU whatever ffn_act_fn names: w1 (gate), v1 (up), w2 (down)
+        "norm": "layernorm-nobias",
+        "bias": False,
+        "position": "rotary",
+        "tie_embeddings": False,
+    }
+    if kv != core["heads"]:
+        out["kv_heads"] = kv
+    if _experts(k, "ffn_config.moe_num_experts", experts):
+        out.update(experts=experts, experts_per_token=top_k)
+    return out
+
+
 def bert(k: Keys) -> dict[str, Any]:
     core = _core(k, context_default=512)
     kind = k.text("position_embedding_type", "absolute")
@@ -552,7 +717,7 @@ def _layer_types(k: Keys) -> list[bool] | None:
     return [t == "sliding_attention" for t in types] if isinstance(types, list) else None
 
 
-def _experts(k: Keys, key: str, value: int) -> None:
+def _two_or_more(k: Keys, key: str, value: int) -> None:
     """These classes build a router for any number of experts: one expert behind a router is
     not a dense layer, and paramcalc's experts: 1 would be."""
     if value < 2:
@@ -569,7 +734,7 @@ def gpt_oss(k: Keys) -> dict[str, Any]:
     core = _class_core(k, 131072)
     attention_bias = k.flag("attention_bias", True)
     experts = k.size("num_local_experts", "num_experts", default=128)  # attribute_map: num_experts
-    _experts(k, "num_local_experts", experts)
+    _two_or_more(k, "num_local_experts", experts)
     sliding = _layer_types(k)
     if sliding is None:  # GptOssConfig.__post_init__: layer i slides unless (i + 1) % 2 == 0
         sliding = [True, False]
@@ -632,7 +797,7 @@ def granitemoe(k: Keys) -> dict[str, Any]:
     # 2*intermediate x hidden and down_proj, no biases; no dense feed-forward.
     attention_bias = k.flag("attention_bias", False)
     experts = k.size("num_local_experts", default=8)
-    _experts(k, "num_local_experts", experts)
+    _two_or_more(k, "num_local_experts", experts)
     return _rms_decoder(
         k,
         _class_core(k, 2048),
@@ -675,7 +840,7 @@ def ernie4_5_moe(k: Keys) -> dict[str, Any]:
     if not moe:
         return out
     experts = k.size("moe_num_experts", "num_experts", default=64)  # attribute_map: num_experts
-    _experts(k, "moe_num_experts", experts)
+    _two_or_more(k, "moe_num_experts", experts)
     expert_ff = k.size("moe_intermediate_size", default=1536)
     out.update(
         experts=experts,
@@ -697,6 +862,8 @@ def ernie4_5_moe(k: Keys) -> dict[str, Any]:
         out["shared_expert_d_ff"] = shared * expert_ff
     return out
 
+
+kimi_k2 = deepseek_v3  # Kimi-K2's config.json says model_type kimi_k2; transformers counts it as deepseek_v3
 
 # The masked-LM head of bert, roberta and distilbert is chosen by `count --head`, alike for all.
 FAMILIES: dict[str, Family] = {
@@ -726,6 +893,12 @@ FAMILIES: dict[str, Family] = {
         "stablelm",
         "deepseek_v2",
         "deepseek_v3",
+        "glm4",
+        "glm4_moe",
+        "olmoe",
+        "gpt_bigcode",
+        "mpt",
+        "dbrx",
         "bert",
         "roberta",
         "distilbert",
@@ -736,5 +909,6 @@ FAMILIES: dict[str, Family] = {
         "granitemoe",
         "ernie4_5",
         "ernie4_5_moe",
+        "kimi_k2",
     )
 }
