@@ -29,7 +29,10 @@ from paramcalc.fields import FIELDS
 from tests._profiles import fuzz_settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf"
-HF_FILES = sorted(p for p in FIXTURES.rglob("*.json") if p.name != "expected.json")
+# config.json files only: expected.json and the variants_*.json lists (tests/test_families_*.py) are not configs
+HF_FILES = sorted(
+    p for p in FIXTURES.rglob("*.json") if p.name != "expected.json" and not p.name.startswith("variants_")
+)
 PRESETS = preset_names()
 RUNNER = CliRunner()
 

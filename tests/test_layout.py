@@ -23,7 +23,9 @@ from paramcalc.fields import MAX_LAYER_SIZES
 from tests._profiles import budget
 
 FIXTURES = sorted(
-    str(p) for p in (Path(__file__).parent / "fixtures" / "hf").rglob("*.json") if p.name != "expected.json"
+    str(p)
+    for p in (Path(__file__).parent / "fixtures" / "hf").rglob("*.json")
+    if p.name != "expected.json" and not p.name.startswith("variants_")  # variants_*.json: lists of configs
 )
 
 
