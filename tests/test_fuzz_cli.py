@@ -29,7 +29,8 @@ from paramcalc.fields import FIELDS
 from tests._profiles import fuzz_settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf"
-HF_FILES = sorted(  # variants_*.json: lists of configs with their totals
+# config.json files only: expected.json and the variants_*.json lists (tests/test_families_*.py) are not configs
+HF_FILES = sorted(
     p for p in FIXTURES.rglob("*.json") if p.name != "expected.json" and not p.name.startswith("variants_")
 )
 PRESETS = preset_names()

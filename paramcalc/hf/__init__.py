@@ -41,11 +41,13 @@ class Keys:
 
     def size(self, *names: str, default: int | None = None, required: bool = False, positive: bool = False) -> int:
         """A whole number under the first of `names` present. A required key (the sizes that
-        define a model) must be there, and is positive; otherwise transformers' default for the
-        type, else `default` (what transformers derives when the value is null). A `positive`
-        size (one that others are divided by, like a head count) may not be 0."""
+        define a model) must be there unless defaults.py writes down the type's own default for
+        it (Gemma3TextConfig's vocab_size: a multimodal text_config leaves it out), and is
+        positive; otherwise transformers' default for the type, else `default` (what
+        transformers derives when the value is null). A `positive` size (one that others are
+        divided by, like a head count) may not be 0."""
         key = next((n for n in names if n in self.raw), names[0])  # the key the config says it under
-        value = self.raw.get(key) if required else self._value(names)
+        value = self._value(names)
         if value is None:
             if default is None or required:
                 self.problems.append(Problem(self.label, names[0], f"is required for model_type '{self.model_type}'"))

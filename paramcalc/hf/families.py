@@ -582,6 +582,154 @@ def dbrx(k: Keys) -> dict[str, Any]:
     return out
 
 
+def _windows(k: Keys, layers: int, window: int, pattern: int, local: list[bool] | None = None) -> dict[str, Any]:
+    """sliding_window and full_attention_every (no parameters: for the serving planner) from a
+    config's layer_types, else from `local` (which blocks attend locally), else from the type's
+    rule "block i is full when i + 1 is a multiple of `pattern`". Nothing where the window is
+    off or the full blocks are not every k-th one (then every block is taken as full)."""
+    types = k.get("layer_types")
+    if isinstance(types, list) and types:
+        local = [t != "full_attention" for t in types[:layers]]
+    if local is not None:  # one per block; a shorter list is one transformers cannot build
+        full = [i for i, is_local in enumerate(local) if not is_local]
+        if len(local) < layers:
+            return {}
+        every = full[0] + 1 if full else 0
+        if every and (len(full) != layers // every or any((i + 1) % every for i in full)):
+            return {}
+        pattern = every
+    if window < 1 or pattern < 0:
+        return {}
+    return {"sliding_window": window, "full_attention_every": pattern}
+
+
+def gemma3_text(k: Keys) -> dict[str, Any]:
+    # Gemma 3 (the text stack of every size; Gemma3ForCausalLM): Gemma 2's four RMSNorms per
+    # block and a head_dim RMSNorm on q and on k (Gemma3Attention.q_norm, k_norm); five local
+    # blocks to one global (sliding_window_pattern 6, or layer_types).
+    out = gemma2(k)
+    out["qk_norm"] = "head"
+    window = k.size("sliding_window", default=0)
+    return {**out, **_windows(k, out["layers"], window, k.size("sliding_window_pattern", default=6))}
+
+
+def _cohere(k: Keys, qk_norm: bool) -> dict[str, Any]:
+    """Command-R: one CohereLayerNorm (a gain, no shift) per parallel block and after the last,
+    gated MLP without bias, q/k/v/o with attention_bias, the head tied by default."""
+    core = _core(k, context_default=8192)
+    attention_bias = k.flag("attention_bias", False)
+    out: dict[str, Any] = {
+        "architecture": "decoder",
+        **core,
+        **_kv(k, core),
+        "d_ff": k.size("intermediate_size", default=4 * core["d_model"]),
+        "activation": gated(k.text("hidden_act", "silu")),
+        "norm": "layernorm-nobias",
+        "bias": False,
+        "qkv_bias": attention_bias,
+        "out_bias": attention_bias,
+        "position": "rotary",
+        "norms_per_layer": 1,
+        "tie_embeddings": k.flag("tie_word_embeddings", True),
+    }
+    # head_dim: hidden_size // heads (floored), unless the file has a head_dim key: the attention
+    # takes it (Cohere2Config's own hidden_size // heads is overwritten by the key)
+    out.update(_head_dim(k, out))
+    if qk_norm:  # CohereLayerNorm((heads, head_dim)) on q and ((kv_heads, head_dim)) on k
+        out["qk_norm"] = "full"
+    return out
+
+
+def cohere(k: Keys) -> dict[str, Any]:
+    return _cohere(k, k.flag("use_qk_norm", False))
+
+
+def cohere2(k: Keys) -> dict[str, Any]:
+    # Command R7B / Command A: Cohere's block without q/k norms; three sliding blocks to one
+    # full (sliding_window_pattern 4, or layer_types).
+    out = _cohere(k, False)
+    window = k.size("sliding_window", default=0)
+    return {**out, **_windows(k, out["layers"], window, k.size("sliding_window_pattern", default=4))}
+
+
+def exaone4(k: Keys) -> dict[str, Any]:
+    # EXAONE 4.0: no biases; RMSNorms after attention and after the MLP (post_attention_layernorm,
+    # post_feedforward_layernorm: no pre-norm), a head_dim RMSNorm on q and on k; three sliding
+    # blocks to one full (sliding_window_pattern 4, "LLLG", or layer_types).
+    out = _llama_like(k, 2048, False, qk_norm="head", norms_per_layer=2)
+    pattern = k.get("sliding_window_pattern")
+    local = None
+    if isinstance(pattern, str) and pattern:  # "LLLG": L local, G global, repeated
+        local = [pattern[i % len(pattern)] != "G" for i in range(min(out["layers"], 10**6))]
+    every = pattern if isinstance(pattern, int) and not isinstance(pattern, bool) else 0
+    return {**out, **_windows(k, out["layers"], k.size("sliding_window", default=0), every, local)}
+
+
+def llama4_text(k: Keys) -> dict[str, Any]:
+    # The text model of Llama 4 (Llama4ForCausalLM). Blocks in moe_layers (by default every
+    # interleave_moe_layer_step-th: Scout 1, Maverick 2) hold a Llama4TextMoe: a router without
+    # bias, num_local_experts experts of intermediate_size (gate_up_proj fused: the same count)
+    # and a shared expert of intermediate_size; the others a dense MLP of intermediate_size_mlp.
+    # Its q/k norm is an L2 norm without parameters; NoPE blocks have no parameters of their own.
+    attention_bias = k.flag("attention_bias", False)
+    out = _llama_like(k, 131072, False, qkv_bias=attention_bias, out_bias=attention_bias)
+    out.update(_head_dim(k, out, default=128))
+    layers, expert_ff = out["layers"], out["d_ff"]
+    out["d_ff"] = k.size("intermediate_size_mlp", default=16384)
+    out.update(_llama4_moe(k, layers, expert_ff))
+    return {**out, **_llama4_windows(k, layers)}
+
+
+def _llama4_moe(k: Keys, layers: int, expert_ff: int) -> dict[str, Any]:
+    listed = k.get("moe_layers")
+    if isinstance(listed, list):  # explicit indices override the step
+        blocks = sorted({i for i in listed if isinstance(i, int) and not isinstance(i, bool) and 0 <= i < layers})
+        moe, placement = len(blocks), _placement(blocks, layers) if blocks else (0, 1)
+    else:
+        step = k.size("interleave_moe_layer_step", default=1, positive=True)
+        moe, placement = layers // step, (0, step)  # blocks step-1, 2*step-1, ...
+    if not moe:
+        return {}
+    experts = k.size("num_local_experts", default=16)
+    if experts < 2:
+        reason = f"{experts} is not supported in MoE blocks (paramcalc counts a mixture of 2 or more experts)"
+        k.problems.append(Problem(k.label, "num_local_experts", reason))
+    dense, every = placement
+    fields: dict[str, Any] = {
+        "experts": experts,
+        "experts_per_token": k.size("num_experts_per_tok", default=1),
+        "expert_d_ff": expert_ff,
+        "shared_expert_d_ff": expert_ff,
+    }
+    if every != 1:
+        fields["moe_every"] = every
+    if dense:
+        fields["dense_layers"] = dense
+    return fields
+
+
+def _placement(blocks: list[int], layers: int) -> tuple[int, int]:
+    """(dense_layers, moe_every) that put experts in exactly these blocks (sorted, not empty) if
+    the fields can say it, else a placement with as many MoE blocks (the count is the same)."""
+    candidates = [blocks[1] - blocks[0]] if len(blocks) > 1 else [blocks[0] + 1, 1]
+    for every in candidates:
+        dense = 0 if blocks[0] < every else blocks[0]
+        if len(blocks) == layers // every - dense // every and all((i + 1) % every == 0 for i in blocks):
+            return dense, every
+    return layers - len(blocks), 1
+
+
+def _llama4_windows(k: Keys, layers: int) -> dict[str, Any]:
+    """Chunked attention (attention_chunk_size) in the RoPE blocks, full attention in the NoPE
+    ones (no_rope_layers 0; by default every no_rope_layer_interval-th). A chunked block's
+    keys and values stop growing at the chunk, as a sliding window's do: written as one."""
+    chunk = k.size("attention_chunk_size", default=0)
+    rope = k.get("no_rope_layers")
+    if isinstance(rope, list) and rope:
+        return _windows(k, layers, chunk, 0, [bool(r) for r in rope[:layers]])
+    return _windows(k, layers, chunk, k.size("no_rope_layer_interval", default=4))
+
+
 def bert(k: Keys) -> dict[str, Any]:
     core = _core(k, context_default=512)
     kind = k.text("position_embedding_type", "absolute")
@@ -899,6 +1047,11 @@ FAMILIES: dict[str, Family] = {
         "gpt_bigcode",
         "mpt",
         "dbrx",
+        "gemma3_text",
+        "cohere",
+        "cohere2",
+        "exaone4",
+        "llama4_text",
         "bert",
         "roberta",
         "distilbert",
