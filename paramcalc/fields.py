@@ -312,7 +312,7 @@ _FIELD_LIST = (
         default=0,
         minimum=0,
         when=MOE,
-        switch=("dense_layers", lambda c: c.layers > c.moe_layer_count),
+        switch=("dense_layers", lambda c: c.dense_layers > 0 or c.moe_every > 1),
     ),
     Field(
         "moe_every",
