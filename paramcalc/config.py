@@ -31,6 +31,7 @@ from paramcalc.fields import (  # noqa: F401  (re-exported: the public names of 
     QK_NORMS,
     REQUIRED,
     RULES,
+    SSM,
     TRANSFORMERS,
     Field,
     Rule,
@@ -138,6 +139,15 @@ class Config(_Record):
     full_attention_every: int
     moe_every: int
     router_bias: bool
+    ssm: str
+    ssm_inner: int
+    ssm_state: int
+    ssm_conv: int
+    ssm_dt_rank: int
+    ssm_heads: int
+    ssm_groups: int
+    ssm_bias: bool
+    ssm_conv_bias: bool
     expert_bias: bool
 
     @property
@@ -163,7 +173,12 @@ class Config(_Record):
 
     @property
     def has_lm_head(self) -> bool:
-        return self.architecture in (DECODER, ENCODER_DECODER) or self.mlm_head
+        return self.architecture in (DECODER, ENCODER_DECODER, SSM) or self.mlm_head
+
+    @property
+    def is_ssm(self) -> bool:
+        """A state-space language model (Mamba, Mamba-2): no attention, no feed-forward."""
+        return self.architecture == SSM
 
     # Architecture knowledge in one place: the engine asks these, never `architecture == ...`.
     @property
@@ -198,7 +213,7 @@ class Config(_Record):
     def attention_layers(self) -> int:
         """Attention sublayers that attend over the context: self-attention in every block, and
         cross-attention in each decoder block of an encoder-decoder; none in an mlp."""
-        if self.is_mlp:
+        if self.is_mlp or self.is_ssm:
             return 0
         return self.encoder_layers + 2 * self.decoder_layers if self.is_encoder_decoder else self.layers
 

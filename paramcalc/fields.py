@@ -21,7 +21,8 @@ DECODER = "decoder"
 ENCODER = "encoder"
 ENCODER_DECODER = "encoder-decoder"
 MLP = "mlp"
-ARCHITECTURES = (DECODER, ENCODER, ENCODER_DECODER, MLP)
+SSM = "ssm"
+ARCHITECTURES = (DECODER, ENCODER, ENCODER_DECODER, MLP, SSM)
 TRANSFORMERS = (DECODER, ENCODER, ENCODER_DECODER)
 
 # activation -> number of d_model x d_ff matrices in one feed-forward block
@@ -117,7 +118,8 @@ _FIELD_LIST = (
     Field(
         "architecture",
         "enum",
-        "decoder (GPT), encoder (BERT), encoder-decoder (T5) or mlp (plain feed-forward net)",
+        "decoder (GPT), encoder (BERT), encoder-decoder (T5), mlp (plain feed-forward net) or ssm (a "
+        "state-space language model: Mamba, Mamba-2)",
         default=DECODER,
         choices=ARCHITECTURES,
         only=ARCHITECTURES,
@@ -133,16 +135,17 @@ _FIELD_LIST = (
     Field(
         "layers",
         "int",
-        "transformer blocks",
+        "transformer blocks (ssm: state-space blocks)",
         default=REQUIRED,
         off=_mlp_layers,  # an mlp: one layer per pair of widths
         unless=("encoder_layers", "decoder_layers"),
+        only=(*TRANSFORMERS, SSM),
     ),
     Field("encoder_layers", "int", "encoder blocks (encoder-decoder only)", derived="layers", only=(ENCODER_DECODER,)),
     Field("decoder_layers", "int", "decoder blocks (encoder-decoder only)", derived="layers", only=(ENCODER_DECODER,)),
-    Field("d_model", "int", "hidden size", default=REQUIRED),
+    Field("d_model", "int", "hidden size", default=REQUIRED, only=(*TRANSFORMERS, SSM)),
     Field("heads", "int", "attention (query) heads", default=REQUIRED),
-    Field("vocab", "int", "vocabulary size", default=REQUIRED),
+    Field("vocab", "int", "vocabulary size", default=REQUIRED, only=(*TRANSFORMERS, SSM)),
     Field("context", "int", "maximum sequence length", default=REQUIRED),
     Field(
         "seq_len",
@@ -176,6 +179,7 @@ _FIELD_LIST = (
         default="layernorm",
         choices=NORMS,
         switch=True,
+        only=(*TRANSFORMERS, SSM),
     ),
     Field("bias", "bool", "biases in the linear layers", default=True, only=(*TRANSFORMERS, MLP), switch=True),
     Field("qkv_bias", "bool", "biases on the q, k, v projections", derived="bias", off=True, switch=True),
@@ -202,7 +206,14 @@ _FIELD_LIST = (
         switch=("position_offset", 0),
     ),
     Field("relative_buckets", "int", "buckets of a relative position table", default=32),
-    Field("tie_embeddings", "bool", "the output head shares the token embedding", default=True, switch=True),
+    Field(
+        "tie_embeddings",
+        "bool",
+        "the output head shares the token embedding",
+        default=True,
+        switch=True,
+        only=(*TRANSFORMERS, SSM),
+    ),
     Field(
         "experts",
         "int",
@@ -246,6 +257,7 @@ _FIELD_LIST = (
         derive=lambda v: v["architecture"] != ENCODER,
         off=True,
         switch=True,
+        only=(*TRANSFORMERS, SSM),
     ),
     Field(
         "norms_per_layer",
@@ -401,6 +413,46 @@ _FIELD_LIST = (
         only=(MLP,),
         switch=("mlp_sizes", lambda c: len(c.layer_sizes)),
     ),
+    Field(
+        "ssm",
+        "enum",
+        "ssm only: the state-space mixer: mamba (Gu & Dao 2023: in_proj, a depthwise conv, x_proj, dt_proj, "
+        "A_log, D, out_proj) or mamba2 (Dao & Gu 2024: one in_proj, a conv over x, B and C, per-head dt_bias, "
+        "A_log and D, a gated norm, out_proj)",
+        default="mamba",
+        choices=("mamba", "mamba2"),
+        only=(SSM,),
+        switch=True,
+    ),
+    Field(
+        "ssm_inner",
+        "int",
+        "ssm only: the inner width d_inner (expand x d_model)",
+        derived="2 * d_model",
+        derive=lambda v: 2 * v["d_model"],
+        only=(SSM,),
+    ),
+    Field("ssm_state", "int", "ssm only: the state size per channel (d_state)", default=16, only=(SSM,)),
+    Field("ssm_conv", "int", "ssm only: the depthwise convolution's kernel width", default=4, only=(SSM,)),
+    Field(
+        "ssm_dt_rank",
+        "int",
+        "ssm only (mamba): the rank of the step-size projection",
+        derived="ceil(d_model / 16)",
+        derive=lambda v: -(-v["d_model"] // 16),
+        only=(SSM,),
+    ),
+    Field(
+        "ssm_heads",
+        "int",
+        "ssm only (mamba2): heads, each with its own step size, A and D",
+        derived="ssm_inner / 64",
+        derive=lambda v: max(1, v["ssm_inner"] // 64),
+        only=(SSM,),
+    ),
+    Field("ssm_groups", "int", "ssm only (mamba2): groups sharing B and C", default=1, only=(SSM,)),
+    Field("ssm_bias", "bool", "ssm only: biases on in_proj and out_proj", default=False, only=(SSM,), switch=True),
+    Field("ssm_conv_bias", "bool", "ssm only: a bias on the convolution", default=True, only=(SSM,), switch=True),
     Field(
         "tokens",
         "count",

@@ -290,11 +290,11 @@ def test_unknown_architecture_suppresses_what_follows_from_it(run: Run, tmp_path
     result = run("count", str(path))
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == (
-        f"paramcalc: {path}: architecture: 'cnn' is not one of decoder, encoder, encoder-decoder, mlp\n"
+        f"paramcalc: {path}: architecture: 'cnn' is not one of decoder, encoder, encoder-decoder, mlp, ssm\n"
         f"paramcalc: {path}: layers: must be positive, not 0\n"  # a problem of its own, still reported
     )
     path.write_text("architecture: decodr\nlayers: 2\n")
     assert run("count", str(path)).stderr == (
-        f"paramcalc: {path}: architecture: 'decodr' is not one of decoder, encoder, encoder-decoder, mlp "
+        f"paramcalc: {path}: architecture: 'decodr' is not one of decoder, encoder, encoder-decoder, mlp, ssm "
         "(did you mean 'decoder'?)\n"
     )

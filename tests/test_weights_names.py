@@ -215,7 +215,12 @@ def test_named(name: str, expected: str, part: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["model.layers.0.mixer.A_log", "model.some_new_thing.weight", "weird", "model.layers.0.adapter.lora_A.weight"],
+    [
+        "model.layers.0.frobnicator.A_log",
+        "model.some_new_thing.weight",
+        "weird",
+        "model.layers.0.adapter.lora_A.weight",
+    ],
 )
 def test_unknown_names_are_other_with_their_name(name: str) -> None:
     assert component(name) == (OTHER, name)
@@ -417,3 +422,14 @@ def test_megatron_names() -> None:
     config = paramcalc.load({**gpt, "d_ff": 256, "activation": "gelu", "norm": "layernorm", "bias": True})
     config = paramcalc.load({**config.to_dict(), "tie_embeddings": False, "position": "learned"})
     assert checkpoint_components(names) == {c.name: c.params for c in config_components(config) if c.params}
+
+
+def test_mamba_names() -> None:
+    """transformers' Mamba and Mamba-2 checkpoints (backbone.*) map to the ssm layout's components."""
+    from paramcalc.weights.names import component
+
+    assert component("backbone.embeddings.weight") == ("token_embedding", "token")
+    assert component("backbone.layers.0.mixer.in_proj.weight") == ("mixer", "in_proj")
+    assert component("backbone.layers.7.mixer.dt_bias") == ("mixer", "dt_bias")
+    assert component("backbone.layers.0.norm.weight") == ("norms", "per_layer")
+    assert component("backbone.norm_f.weight") == ("norms", "final")

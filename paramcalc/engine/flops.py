@@ -119,7 +119,7 @@ def estimate(config: Config, matmul: int, active: int, total: int, tokens: int |
         source,
         training * used,
         six_nd,
-        None if config.is_mlp else config.seq_len,
+        config.seq_len if config.attention_layers else None,
         causal,
         training * used / six_nd,
         PER_EXAMPLE if config.is_mlp else PER_TOKEN,

@@ -135,6 +135,10 @@ def resolve_gpu(name: str | None, memory: str | None, flops: str | None, bandwid
 def check(settings: InferSettings, config: Config) -> list[str]:
     """Every problem at once (a SettingError naming the settings); the warnings of a run that can."""
     s = settings
+    if config.is_ssm:  # it caches a fixed state, not keys and values: the serving planner's to come
+        raise SettingError(
+            [("config", "infer plans transformers' KV caches; a state-space model's fixed state is not modelled yet")]
+        )
     if not config.generates:
         raise SettingError(
             [

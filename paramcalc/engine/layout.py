@@ -20,7 +20,7 @@ from operator import attrgetter, gt
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from paramcalc.config import Config
-from paramcalc.fields import ACTIVATIONS, DECODER, ENCODER_DECODER, FIELDS, MLP
+from paramcalc.fields import ACTIVATIONS, DECODER, ENCODER_DECODER, FIELDS, MLP, SSM
 
 # Component names: constants, not strings typed in three places.
 TOKEN_EMBEDDING = "token_embedding"  # noqa: S105 (a name, not a password)
@@ -39,6 +39,7 @@ RELATIVE_POSITION = "relative_position"
 EMBEDDING_PROJECTION = "embedding_projection"
 SHARED_EXPERT = "shared_expert"
 MLM_TRANSFORM = "mlm_transform"
+MIXER = "mixer"  # a state-space block's mixer (Mamba's in_proj ... out_proj)
 
 # Components left out of Kaplan et al. 2020's non-embedding count (Section 2.1): token and
 # position embeddings (and token types), and an untied output head.
@@ -80,6 +81,18 @@ DIMENSIONS: dict[str, Callable[[Config], int]] = {
     "experts": attrgetter("experts"),
     "expert_d_ff": attrgetter("expert_d_ff"),
     "dense_layers": lambda c: c.layers - c.moe_layer_count,  # with moe_every 1: the first dense_layers
+    # state-space mixers (architecture: ssm)
+    "ssm_inner": attrgetter("ssm_inner"),
+    "2*ssm_inner": lambda c: 2 * c.ssm_inner,
+    "ssm_conv": attrgetter("ssm_conv"),
+    "ssm_state": attrgetter("ssm_state"),
+    "ssm_dt_rank": attrgetter("ssm_dt_rank"),
+    "ssm_dt_rank+2*ssm_state": lambda c: c.ssm_dt_rank + 2 * c.ssm_state,
+    "ssm_heads": attrgetter("ssm_heads"),
+    "2*ssm_inner+2*ssm_groups*ssm_state+ssm_heads": lambda c: (
+        2 * c.ssm_inner + 2 * c.ssm_groups * c.ssm_state + c.ssm_heads
+    ),
+    "ssm_inner+2*ssm_groups*ssm_state": lambda c: c.ssm_inner + 2 * c.ssm_groups * c.ssm_state,
     "moe_layers": lambda c: c.moe_layer_count,
     "shared_expert_d_ff": attrgetter("shared_expert_d_ff"),
     "q_lora_rank": attrgetter("q_lora_rank"),
@@ -306,6 +319,56 @@ def _xl_position(s: Switches, layers: str, prefix: str) -> ComponentLayout:
     return _component(prefix + RELATIVE_POSITION, shapes)
 
 
+def _mamba(s: Switches) -> list[Shape]:
+    """Mamba's mixer (Gu & Dao 2023, Section 3; transformers' MambaMixer): in_proj d_model ->
+    2 x ssm_inner (x and the gate z); a depthwise conv of ssm_conv taps over ssm_inner channels;
+    x_proj ssm_inner -> dt_rank + 2 x ssm_state (the step size's low rank, B and C); dt_proj
+    dt_rank -> ssm_inner with a bias; A_log (ssm_inner x ssm_state) and D (ssm_inner); out_proj
+    ssm_inner -> d_model. The conv's taps multiply every token, so they count with the matmuls."""
+    layers = ("layers",)
+    shapes = _linear("in_proj", layers, "d_model", "2*ssm_inner", s.ssm_bias)
+    shapes.append(Shape("conv1d", WEIGHT, ("layers", "ssm_inner", "ssm_conv"), True))
+    if s.ssm_conv_bias:
+        shapes.append(Shape("conv1d", BIAS, ("layers", "ssm_inner")))
+    shapes += _linear("x_proj", layers, "ssm_inner", "ssm_dt_rank+2*ssm_state", False)
+    shapes += _linear("dt_proj", layers, "ssm_dt_rank", "ssm_inner", True)
+    shapes += [
+        Shape("A_log", WEIGHT, ("layers", "ssm_inner", "ssm_state")),
+        Shape("D", WEIGHT, ("layers", "ssm_inner")),
+    ]
+    return shapes + _linear("out_proj", layers, "ssm_inner", "d_model", s.ssm_bias)
+
+
+def _mamba2(s: Switches) -> list[Shape]:
+    """Mamba-2's mixer (Dao & Gu 2024, Section 7; transformers' Mamba2Mixer): one in_proj
+    d_model -> 2 x ssm_inner + 2 x groups x ssm_state + heads (z, x, B, C and dt); a depthwise
+    conv over x, B and C (ssm_inner + 2 x groups x ssm_state channels); per head dt_bias, A_log
+    and D; a gated RMSNorm over ssm_inner; out_proj ssm_inner -> d_model."""
+    layers = ("layers",)
+    shapes = _linear("in_proj", layers, "d_model", "2*ssm_inner+2*ssm_groups*ssm_state+ssm_heads", s.ssm_bias)
+    conv = "ssm_inner+2*ssm_groups*ssm_state"
+    shapes.append(Shape("conv1d", WEIGHT, ("layers", conv, "ssm_conv"), True))
+    if s.ssm_conv_bias:
+        shapes.append(Shape("conv1d", BIAS, ("layers", conv)))
+    shapes += [Shape(part, WEIGHT, ("layers", "ssm_heads")) for part in ("dt_bias", "A_log", "D")]
+    shapes.append(Shape("norm", WEIGHT, ("layers", "ssm_inner")))
+    return shapes + _linear("out_proj", layers, "ssm_inner", "d_model", s.ssm_bias)
+
+
+def _state_space(s: Switches) -> list[ComponentLayout]:
+    """A state-space language model: the token embedding, per block a norm and a mixer (no
+    attention, no feed-forward), a final norm, and the output head (tied or not)."""
+    out = [_component(TOKEN_EMBEDDING, [Shape("token", WEIGHT, ("vocab", "d_model"))])]
+    out.append(_component(MIXER, _mamba(s) if s.ssm == "mamba" else _mamba2(s)))
+    norms = _norm("per_layer", s, ("layers",))
+    if s.final_norm:
+        norms += _norm("final", s, ())
+    out.append(_component(NORMS, norms))
+    head = [] if s.tie_embeddings else [Shape("head", WEIGHT, ("d_model", "vocab"), True)]
+    out.append(_component(OUTPUT_HEAD, head))
+    return out
+
+
 def _mlp(s: Switches) -> list[ComponentLayout]:
     return [
         _component(f"linear_{i}", _linear("linear", (), f"n{i - 1}", f"n{i}", s.bias)) for i in range(1, s.mlp_sizes)
@@ -317,6 +380,8 @@ def layout(s: Switches) -> tuple[ComponentLayout, ...]:
     """Every component of the model, in the order data flows through it."""
     if s.architecture == MLP:
         return tuple(_mlp(s))
+    if s.architecture == SSM:
+        return tuple(_state_space(s))
     e = "embedding_dim" if s.projected_embedding else "d_model"
     out = [_component(TOKEN_EMBEDDING, [Shape("token", WEIGHT, ("vocab", e))])]
     if s.position == "learned":

@@ -1013,10 +1013,68 @@ def ernie4_5_moe(k: Keys) -> dict[str, Any]:
 
 kimi_k2 = deepseek_v3  # Kimi-K2's config.json says model_type kimi_k2; transformers counts it as deepseek_v3
 
+
+# --- mamba, falcon_mamba, mamba2 (issue 13): state-space language models ----------------------
+# transformers 5.24: modeling_mamba.py (MambaMixer), modeling_falcon_mamba.py (the same mixer;
+# its extra B, C and dt norms have no weights), modeling_mamba2.py (Mamba2Mixer). Their config
+# classes give every size a default; intermediate_size is int(expand * hidden_size) and Mamba's
+# time_step_rank "auto" is ceil(hidden_size / 16), as their __init__ derive them.
+
+
+def _ssm_core(k: Keys) -> dict[str, Any]:
+    d_model = k.size("hidden_size", "d_model", required=True)
+    expand = k.get("expand", 2)
+    inner_default = int(expand * d_model) if isinstance(expand, (int, float)) and not isinstance(expand, bool) else 0
+    return {
+        "architecture": "ssm",
+        "layers": k.size("num_hidden_layers", "n_layer", required=True),
+        "d_model": d_model,
+        "vocab": k.size("vocab_size", required=True),
+        "norm": "rmsnorm",
+        "final_norm": True,
+        "ssm_inner": k.size("intermediate_size", default=inner_default, positive=True),
+        "ssm_state": k.size("state_size", default=16, positive=True),
+        "ssm_conv": k.size("conv_kernel", default=4, positive=True),
+        "ssm_bias": k.flag("use_bias", False),
+        "ssm_conv_bias": k.flag("use_conv_bias", True),
+    }
+
+
+def mamba(k: Keys) -> dict[str, Any]:
+    core = _ssm_core(k)
+    rank = k.get("time_step_rank", "auto")
+    auto = -(-core["d_model"] // 16)
+    dt_rank = auto if rank == "auto" else k.size("time_step_rank", default=auto, positive=True)
+    return {**core, "ssm": "mamba", "ssm_dt_rank": dt_rank, "tie_embeddings": k.flag("tie_word_embeddings", True)}
+
+
+def falcon_mamba(k: Keys) -> dict[str, Any]:
+    return mamba(k)  # FalconMambaMixer: Mamba's tensors; its rms norms of B, C and dt hold no weights
+
+
+def mamba2(k: Keys) -> dict[str, Any]:
+    core = _ssm_core(k)
+    core.pop("ssm_inner")
+    d_model = core["d_model"]
+    expand = k.get("expand", 2)
+    inner = int(expand * d_model) if isinstance(expand, (int, float)) and not isinstance(expand, bool) else d_model
+    return {
+        **core,
+        "ssm": "mamba2",
+        "ssm_inner": inner,  # Mamba2Config keeps no intermediate_size: expand x hidden_size
+        "ssm_heads": k.size("num_heads", default=128, positive=True),
+        "ssm_groups": k.size("n_groups", default=8, positive=True),
+        "tie_embeddings": k.flag("tie_word_embeddings", False),
+    }
+
+
 # The masked-LM head of bert, roberta and distilbert is chosen by `count --head`, alike for all.
 FAMILIES: dict[str, Family] = {
     name: globals()[name]
     for name in (
+        "mamba",
+        "falcon_mamba",
+        "mamba2",
         "gpt2",
         "gptj",
         "gpt_neox",

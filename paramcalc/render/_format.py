@@ -31,12 +31,19 @@ UNITS_NOTE = (
     "output head (Kaplan et al. 2020)."
 )
 MLP_UNITS_NOTE = "GB = 10^9 bytes. A parameter is a weight or a bias: what training learns."
+SSM_FLOPS_NOTE = (
+    "FLOPs: forward = 2 x matmul weights per token (in_proj, x_proj, dt_proj, out_proj, the conv's taps "
+    "and the output head; the embedding lookup excluded); the selective scan's elementwise work (a few "
+    "FLOPs per inner channel and state) is not counted, like a norm's; training = 3 x forward."
+)
 
 
 def notes(report: Report) -> str:
     """The conventions under a count, for its architecture."""
     if report.config.is_mlp:
         return f"{MLP_UNITS_NOTE} {MLP_FLOPS_NOTE}"
+    if report.config.is_ssm:
+        return f"{UNITS_NOTE} {SSM_FLOPS_NOTE}"
     return f"{UNITS_NOTE} {FLOPS_NOTE}"
 
 

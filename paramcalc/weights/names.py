@@ -53,6 +53,7 @@ from paramcalc.engine.layout import (
     EMBEDDING_PROJECTION,
     EXPERTS,
     FEED_FORWARD,
+    MIXER,
     MLM_TRANSFORM,
     NORMS,
     OUTPUT_HEAD,
@@ -186,6 +187,7 @@ _GGUF_ATTENTION = re.compile(r"attn_(q|k|v|qkv|output|out|o|q_a|q_b|kv_a_mqa|kv_
 
 # Step 5: outside the blocks.
 _TOKEN = frozenset({"embed_tokens", "wte", "word_embeddings", "shared", "tok_embeddings", "token_embd", "embed_in"})
+_TOKEN |= {"embeddings"}  # Mamba: backbone.embeddings.weight
 _TOKEN |= {"token_embedding"}  # CLIP's text tower
 _POSITION = frozenset({"wpe", "embed_positions", "position_embeddings", "position_embedding", "position_embd"})
 _POSITION |= {"positional_embedding", "positional_embedding_vlm", "pos_embed"}
@@ -248,6 +250,9 @@ def _in_block(sub: Sequence[str]) -> tuple[str, str]:
         return EXPERTS, _FFN_PARTS.get(last.removesuffix("_exps"), last)
     if names & _ATTENTION or _GGUF_ATTENTION.fullmatch(last):
         return ATTENTION, _ATTENTION_PARTS.get(last, last)
+    if "mixer" in names or last.startswith("ssm_"):  # Mamba's and Mamba-2's mixer; GGUF ssm_in, ssm_conv1d, ...
+        return MIXER, last
+
     if names & _FFN or last in _FFN_PARTS:
         if last == "dense" and len(sub) > 1:  # BERT: intermediate.dense (up), output.dense (down)
             return FEED_FORWARD, "up" if sub[-2] == "intermediate" else "down"
