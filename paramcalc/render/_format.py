@@ -154,13 +154,6 @@ def row_value(group: str, key: str, value: int | None) -> str:
     return count(value)
 
 
-def short_value(group: str, key: str, value: int | None) -> str:
-    """Like row_value, but parameter counts rounded (124M) where space is short."""
-    if value is not None and group in ("components", "totals"):
-        return short_count(value)
-    return row_value(group, key, value)
-
-
 def signed(group: str, key: str, value: int | None) -> str:
     if value is None:
         return ""
