@@ -139,6 +139,13 @@ class Config(_Record):
     full_attention_every: int
     moe_every: int
     router_bias: bool
+    attention_every: int
+    attention_gate: bool
+    linear_key_heads: int
+    linear_value_heads: int
+    linear_key_dim: int
+    linear_value_dim: int
+    linear_conv: int
     ssm: str
     ssm_inner: int
     ssm_state: int
@@ -215,7 +222,14 @@ class Config(_Record):
         cross-attention in each decoder block of an encoder-decoder; none in an mlp."""
         if self.is_mlp or self.is_ssm:
             return 0
-        return self.encoder_layers + 2 * self.decoder_layers if self.is_encoder_decoder else self.layers
+        if self.is_encoder_decoder:
+            return self.encoder_layers + 2 * self.decoder_layers
+        return self.layers // self.attention_every  # the others, linear attention: no scores
+
+    @property
+    def linear_layers(self) -> int:
+        """Decoder blocks with a gated DeltaNet linear attention instead of attention (Qwen3-Next)."""
+        return self.layers - self.layers // self.attention_every if self.architecture == DECODER else 0
 
     @property
     def v_dim(self) -> int:

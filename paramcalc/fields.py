@@ -52,6 +52,7 @@ class When(NamedTuple):
 
 
 MOE = When("experts", 2, "a mixture of experts (experts > 1)")
+HYBRID = When("attention_every", 2, "linear attention in some blocks (attention_every > 1)")
 MLA = When("kv_lora_rank", 1, "multi-head latent attention (kv_lora_rank > 0)")
 
 
@@ -291,6 +292,64 @@ _FIELD_LIST = (
         "the q and k norms also have a shift (Phi with qk_layernorm)",
         default=False,
         switch=True,
+    ),
+    Field(
+        "attention_every",
+        "int",
+        "decoder: block i (from 0) has full attention when i + 1 is a multiple of k; the others a gated "
+        "DeltaNet linear attention (Qwen3-Next: 4); 1 = every block attention",
+        default=1,
+        only=(DECODER,),
+        switch=("hybrid", 1),
+    ),
+    Field(
+        "attention_gate",
+        "bool",
+        "the query projection also makes a sigmoid gate on the attention's output: q is d_model x 2 x "
+        "heads*head_dim (Qwen3-Next)",
+        default=False,
+        only=(DECODER,),
+        switch=True,
+    ),
+    Field(
+        "linear_key_heads",
+        "int",
+        "linear attention: query and key heads of the gated DeltaNet blocks",
+        derived="heads",
+        only=(DECODER,),
+        when=HYBRID,
+    ),
+    Field(
+        "linear_value_heads",
+        "int",
+        "linear attention: value heads of the gated DeltaNet blocks",
+        derived="linear_key_heads",
+        only=(DECODER,),
+        when=HYBRID,
+    ),
+    Field(
+        "linear_key_dim",
+        "int",
+        "linear attention: size of one query/key head",
+        derived="head_dim",
+        only=(DECODER,),
+        when=HYBRID,
+    ),
+    Field(
+        "linear_value_dim",
+        "int",
+        "linear attention: size of one value head",
+        derived="linear_key_dim",
+        only=(DECODER,),
+        when=HYBRID,
+    ),
+    Field(
+        "linear_conv",
+        "int",
+        "linear attention: the kernel width of its depthwise convolution over q, k and v",
+        default=4,
+        only=(DECODER,),
+        when=HYBRID,
     ),
     Field(
         "attention_sinks",

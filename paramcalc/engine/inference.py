@@ -135,9 +135,15 @@ def resolve_gpu(name: str | None, memory: str | None, flops: str | None, bandwid
 def check(settings: InferSettings, config: Config) -> list[str]:
     """Every problem at once (a SettingError naming the settings); the warnings of a run that can."""
     s = settings
-    if config.is_ssm:  # it caches a fixed state, not keys and values: the serving planner's to come
+    if config.is_ssm or config.linear_layers:  # a fixed state, not keys and values: the planner's to come
         raise SettingError(
-            [("config", "infer plans transformers' KV caches; a state-space model's fixed state is not modelled yet")]
+            [
+                (
+                    "config",
+                    "infer plans transformers' KV caches; the fixed state of a state-space or linear-attention "
+                    "block is not modelled yet",
+                )
+            ]
         )
     if not config.generates:
         raise SettingError(

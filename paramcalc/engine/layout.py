@@ -40,6 +40,7 @@ EMBEDDING_PROJECTION = "embedding_projection"
 SHARED_EXPERT = "shared_expert"
 MLM_TRANSFORM = "mlm_transform"
 MIXER = "mixer"  # a state-space block's mixer (Mamba's in_proj ... out_proj)
+LINEAR_ATTENTION = "linear_attention"  # a gated DeltaNet block's mixer (Qwen3-Next)
 
 # Components left out of Kaplan et al. 2020's non-embedding count (Section 2.1): token and
 # position embeddings (and token types), and an untied output head.
@@ -81,6 +82,21 @@ DIMENSIONS: dict[str, Callable[[Config], int]] = {
     "experts": attrgetter("experts"),
     "expert_d_ff": attrgetter("expert_d_ff"),
     "dense_layers": lambda c: c.layers - c.moe_layer_count,  # with moe_every 1: the first dense_layers
+    # blocks with attention, and with gated DeltaNet linear attention (attention_every > 1)
+    "attention_blocks": lambda c: c.layers // c.attention_every,
+    "linear_blocks": lambda c: c.layers - c.layers // c.attention_every,
+    "2*heads*head_dim": lambda c: 2 * c.heads * c.head_dim,
+    "2*linear_keys+2*linear_values": lambda c: (
+        2 * c.linear_key_heads * c.linear_key_dim + 2 * c.linear_value_heads * c.linear_value_dim
+    ),
+    "2*linear_value_heads": lambda c: 2 * c.linear_value_heads,
+    "2*linear_keys+linear_values": lambda c: (
+        2 * c.linear_key_heads * c.linear_key_dim + c.linear_value_heads * c.linear_value_dim
+    ),
+    "linear_values": lambda c: c.linear_value_heads * c.linear_value_dim,
+    "linear_value_heads": attrgetter("linear_value_heads"),
+    "linear_value_dim": attrgetter("linear_value_dim"),
+    "linear_conv": attrgetter("linear_conv"),
     # state-space mixers (architecture: ssm)
     "ssm_inner": attrgetter("ssm_inner"),
     "2*ssm_inner": lambda c: 2 * c.ssm_inner,
@@ -197,8 +213,9 @@ def _attention(s: Switches, layers: str) -> list[Shape]:
     if s.mla:
         return _latent_attention(s, layers)
     q_dim, kv_dim = "heads*head_dim", "kv_heads*head_dim"
+    q_out = "2*heads*head_dim" if s.attention_gate else q_dim  # Qwen3-Next: queries and their output gate
     shapes = [
-        *_linear("q", (layers,), "d_model", q_dim, s.qkv_bias),
+        *_linear("q", (layers,), "d_model", q_out, s.qkv_bias),
         *_linear("k", (layers,), "d_model", kv_dim, s.qkv_bias),
         *_linear("v", (layers,), "d_model", kv_dim, s.qkv_bias),
         *_linear("o", (layers,), q_dim, "d_model", s.out_bias),
@@ -256,9 +273,29 @@ def _component(name: str, shapes: list[Shape]) -> ComponentLayout:
     return ComponentLayout(name, tuple(shapes))
 
 
+def _linear_attention() -> list[Shape]:
+    """A gated DeltaNet block's mixer (Yang et al. 2025, Gated Delta Networks; transformers'
+    Qwen3NextGatedDeltaNet): in_proj_qkvz d_model -> 2 x keys + 2 x values (q, k, v and the output
+    gate z; keys = linear_key_heads x linear_key_dim, values = linear_value_heads x
+    linear_value_dim); in_proj_ba d_model -> 2 x linear_value_heads (the write strength b and decay
+    a); a depthwise conv of linear_conv taps over q, k and v, no bias; per value head dt_bias and
+    A_log; a gated RMSNorm of linear_value_dim; out_proj values -> d_model."""
+    blocks = ("linear_blocks",)
+    shapes = _linear("in_proj_qkvz", blocks, "d_model", "2*linear_keys+2*linear_values", False)
+    shapes += _linear("in_proj_ba", blocks, "d_model", "2*linear_value_heads", False)
+    shapes.append(Shape("conv1d", WEIGHT, ("linear_blocks", "2*linear_keys+linear_values", "linear_conv"), True))
+    shapes += [Shape(part, WEIGHT, ("linear_blocks", "linear_value_heads")) for part in ("dt_bias", "A_log")]
+    shapes.append(Shape("norm", WEIGHT, ("linear_blocks", "linear_value_dim")))
+    return shapes + _linear("out_proj", blocks, "linear_values", "d_model", False)
+
+
 def _block(s: Switches, prefix: str, layers: str, cross: bool) -> list[ComponentLayout]:
-    """The repeated transformer blocks of one stack, and the stack's final norm."""
-    out = [_component(prefix + ATTENTION, _attention(s, layers))]
+    """The repeated transformer blocks of one stack, and the stack's final norm. With
+    attention_every k > 1 only every k-th block attends; the others mix by linear attention."""
+    attended = "attention_blocks" if s.hybrid else layers
+    out = [_component(prefix + ATTENTION, _attention(s, attended))]
+    if s.hybrid:
+        out.append(_component(prefix + LINEAR_ATTENTION, _linear_attention()))
     if s.position == "xl":
         out.append(_xl_position(s, layers, prefix))
     if cross:  # decoder of an encoder-decoder: attends to the encoder's output, same shapes

@@ -211,8 +211,15 @@ def check(settings: TrainSettings, config: Config) -> list[str]:
     s = settings
     if config.is_mlp:
         raise SettingError([("config", "train needs a transformer config, not an mlp")])
-    if config.is_ssm:  # its activations are no transformer's (Korthikanti's terms do not apply)
-        raise SettingError([("config", "train plans transformers; a state-space model's memory is not modelled yet")])
+    if config.is_ssm or config.linear_layers:  # Korthikanti's activation terms are a transformer block's
+        raise SettingError(
+            [
+                (
+                    "config",
+                    "train plans transformers; a state-space or linear-attention block's memory is not modelled yet",
+                )
+            ]
+        )
     problems = gpu_problems(s.gpu)
     counts_ok = all(
         [

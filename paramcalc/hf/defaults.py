@@ -587,6 +587,31 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "use_conv_bias": True,
         "vocab_size": 32768,
     },
+    # Read off transformers 5.24.0's Qwen3NextConfig.
+    "qwen3_next": {
+        "attention_bias": False,
+        "decoder_sparse_step": 1,
+        "head_dim": 256,
+        "hidden_act": "silu",
+        "hidden_size": 2048,
+        "intermediate_size": 5632,
+        "linear_conv_kernel_dim": 4,
+        "linear_key_head_dim": 128,
+        "linear_num_key_heads": 16,
+        "linear_num_value_heads": 32,
+        "linear_value_head_dim": 128,
+        "max_position_embeddings": 32768,
+        "mlp_only_layers": [],
+        "moe_intermediate_size": 512,
+        "num_attention_heads": 16,
+        "num_experts": 512,
+        "num_experts_per_tok": 10,
+        "num_hidden_layers": 48,
+        "num_key_value_heads": 2,
+        "shared_expert_intermediate_size": 512,
+        "tie_word_embeddings": False,
+        "vocab_size": 151936,
+    },
 }
 # Kimi-K2: its config.json says model_type kimi_k2; it is a DeepseekV3Config (Kimi_K25Config maps it so)
 DEFAULTS["kimi_k2"] = DEFAULTS["deepseek_v3"]

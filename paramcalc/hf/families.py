@@ -1068,6 +1068,61 @@ def mamba2(k: Keys) -> dict[str, Any]:
     }
 
 
+def qwen3_next(k: Keys) -> dict[str, Any]:
+    # Qwen3NextForCausalLM (transformers 5.24, modeling_qwen3_next.py): a block is full attention
+    # where layer_types says so (by default every full_attention_interval-th, 4), else a gated
+    # DeltaNet (Qwen3NextGatedDeltaNet). The attention is gated: q_proj is hidden x 2 x heads *
+    # head_dim (queries and an output gate), with q_norm and k_norm of head_dim. Every block but
+    # the mlp_only_layers (and the decoder_sparse_step) is a mixture of experts with a gated
+    # shared expert; the others a dense MLP of intermediate_size. Untied.
+    attention_bias = k.flag("attention_bias", False)
+    out = _llama_like(k, 32768, False, qkv_bias=attention_bias, out_bias=attention_bias, qk_norm="head")
+    out.update(_head_dim(k, out, default=256))
+    out.update(_qwen_moe(k, out, default_experts=512, default_top_k=10, default_expert_ff=512))
+    shared = k.size("shared_expert_intermediate_size", default=512)
+    if out.get("experts", 1) > 1:
+        if not shared:  # Qwen3NextSparseMoeBlock builds shared_expert_gate (hidden x 1) all the same
+            k.problems.append(
+                Problem(
+                    k.label,
+                    "shared_expert_intermediate_size",
+                    "0: transformers still builds the shared expert's gate, which paramcalc holds only "
+                    "with a shared expert",
+                )
+            )
+        out.update(shared_expert_d_ff=shared or 1, shared_expert_gate=True)
+    every = k.size("full_attention_interval", default=4, positive=True)
+    types = k.get("layer_types")
+    if isinstance(types, list):
+        full = [t == "full_attention" for t in types]
+        found = next(
+            (n for n in range(1, len(full) + 1) if all(f == ((i + 1) % n == 0) for i, f in enumerate(full))), None
+        )
+        if found is None or len(full) != out["layers"]:
+            k.problems.append(
+                Problem(
+                    k.label,
+                    "layer_types",
+                    "paramcalc counts full attention in every k-th block (attention_every); "
+                    "this layer_types list is not such a pattern",
+                )
+            )
+        else:
+            every = found
+    if every > 1:
+        key_heads = k.size("linear_num_key_heads", default=16, positive=True)
+        out.update(
+            attention_every=every,
+            linear_key_heads=key_heads,
+            linear_value_heads=k.size("linear_num_value_heads", default=32, positive=True),
+            linear_key_dim=k.size("linear_key_head_dim", default=128, positive=True),
+            linear_value_dim=k.size("linear_value_head_dim", default=128, positive=True),
+            linear_conv=k.size("linear_conv_kernel_dim", default=4, positive=True),
+        )
+    out["attention_gate"] = True
+    return out
+
+
 # The masked-LM head of bert, roberta and distilbert is chosen by `count --head`, alike for all.
 FAMILIES: dict[str, Family] = {
     name: globals()[name]
@@ -1075,6 +1130,7 @@ FAMILIES: dict[str, Family] = {
         "mamba",
         "falcon_mamba",
         "mamba2",
+        "qwen3_next",
         "gpt2",
         "gptj",
         "gpt_neox",
