@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from paramcalc.config import parse_config, parse_count
+from paramcalc.config import parse_config, parse_count, parse_value
 from paramcalc.engine import analyze
 from paramcalc.errors import ConfigError, LoadError, Problem, SettingError, suggest
 
@@ -220,7 +220,7 @@ def prepare(
     parsed_tokens: int | None = None
     if tokens is not None:
         try:
-            parsed_tokens = parse_count(tokens)
+            parsed_tokens = parse_value("tokens", tokens)  # the field's own rule, as count's --tokens
         except ValueError as exc:
             problems.append(("tokens", str(exc)))
     if problems:

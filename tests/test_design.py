@@ -542,3 +542,9 @@ def test_solve_any_settings_end_in_a_result_or_a_named_error(
             assert abs(c.error) <= WITHIN and c.layers % pp_multiple == 0
             assert count_of(_BASES[base], c.config) == (c.params, c.active)
     assert time.perf_counter() - start < 3
+
+
+def test_sweep_tokens_follow_the_fields_rule(run: Run) -> None:
+    """One bound for tokens everywhere (issue 11 item 11): sweep's --tokens is the field's."""
+    result = run("sweep", "gpt2", "--vary", "layers=1", "--tokens", "1e30", "-f", "csv")
+    assert result.exit_code == 2 and result.stdout == "" and "at most 1e+18" in result.stderr

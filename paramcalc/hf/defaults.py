@@ -562,18 +562,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "use_conv_bias": True,
         "vocab_size": 50280,
     },
-    "falcon_mamba": {
-        "conv_kernel": 4,
-        "expand": 2,
-        "hidden_size": 768,
-        "num_hidden_layers": 32,
-        "state_size": 16,
-        "tie_word_embeddings": True,
-        "time_step_rank": "auto",
-        "use_bias": False,
-        "use_conv_bias": True,
-        "vocab_size": 50280,
-    },
     "mamba2": {
         "conv_kernel": 4,
         "expand": 2,
@@ -615,3 +603,4 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 # Kimi-K2: its config.json says model_type kimi_k2; it is a DeepseekV3Config (Kimi_K25Config maps it so)
 DEFAULTS["kimi_k2"] = DEFAULTS["deepseek_v3"]
+DEFAULTS["falcon_mamba"] = DEFAULTS["mamba"]  # FalconMambaConfig: MambaConfig's defaults, key for key

@@ -30,14 +30,15 @@ def _core(
     hidden: str = "hidden_size",
     heads: str = "num_attention_heads",
     context_default: int = 2048,
+    context: tuple[str, ...] = ("max_position_embeddings", "n_positions"),
 ) -> dict[str, Any]:
-    """The keys most types share under these names."""
+    """The keys most types share under these names (`context`: where the context length is)."""
     return {
         "layers": k.size(layers, "num_hidden_layers", "n_layer", required=True),
         "d_model": k.size(hidden, "hidden_size", "n_embd", required=True),
         "heads": k.size(heads, "num_attention_heads", "n_head", required=True),
         "vocab": k.size("vocab_size", required=True),
-        "context": k.size("max_position_embeddings", "n_positions", default=context_default),
+        "context": k.size(*context, default=context_default),
     }
 
 
@@ -516,13 +517,7 @@ def mpt(k: Keys) -> dict[str, Any]:
     # 3 x d_model and out_proj, no biases whatever no_bias says; an MLP of 4 x d_model whatever
     # expansion_ratio says; LayerNorms with the gain only; ALiBi (no position table, whatever
     # learned_pos_emb says); attn_config (qk_ln, attn_type) changes no tensor.
-    core = {
-        "layers": k.size("n_layers", "num_hidden_layers", required=True),
-        "d_model": k.size("d_model", "hidden_size", required=True),
-        "heads": k.size("n_heads", "num_attention_heads", required=True),
-        "vocab": k.size("vocab_size", required=True),
-        "context": k.size("max_seq_len", default=2048),
-    }
+    core = _core(k, "n_layers", "d_model", "n_heads", 2048, context=("max_seq_len",))
     return {
         "architecture": "decoder",
         **core,
@@ -548,13 +543,7 @@ def dbrx(k: Keys) -> dict[str, Any]:
     # LayerNorms without bias; rotary; every block a router (no bias) and moe_num_experts GLU
     # experts (w1, v1, w2) of ffn_hidden_size, top moe_top_k. Sizes of attention and experts sit
     # in attn_config and ffn_config. DbrxConfig refuses tied embeddings.
-    core = {
-        "layers": k.size("n_layers", "num_hidden_layers", required=True),
-        "d_model": k.size("d_model", "hidden_size", required=True),
-        "heads": k.size("n_heads", "num_attention_heads", required=True),
-        "vocab": k.size("vocab_size", required=True),
-        "context": k.size("max_seq_len", default=2048),
-    }
+    core = _core(k, "n_layers", "d_model", "n_heads", 2048, context=("max_seq_len",))
     attn, ffn = _nested(k, "attn_config"), _nested(k, "ffn_config")
     kv = attn.size("attn_config.kv_n_heads", default=1, positive=True)
     experts = ffn.size("ffn_config.moe_num_experts", default=4)
