@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Callable, Iterable, Mapping
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from paramcalc.errors import ConfigError, Problem
@@ -37,6 +38,7 @@ from paramcalc.fields import (  # noqa: F401  (re-exported: the public names of 
     Rule,
     Values,
     When,
+    blocks_at,
     parse_count,
     parse_value,
 )
@@ -138,8 +140,10 @@ class Config(_Record):
     sliding_window: int
     full_attention_every: int
     moe_every: int
+    moe_offset: int
     router_bias: bool
     attention_every: int
+    attention_offset: int
     attention_gate: bool
     linear_key_heads: int
     linear_value_heads: int
@@ -155,6 +159,7 @@ class Config(_Record):
     ssm_groups: int
     ssm_bias: bool
     ssm_conv_bias: bool
+    ssm_norms: bool
     expert_bias: bool
 
     @property
@@ -167,11 +172,12 @@ class Config(_Record):
 
     @property
     def moe_layer_count(self) -> int:
-        """Blocks with experts: after the first dense_layers, those (from 0) whose i + 1 is a
-        multiple of moe_every; 0 for a dense model."""
+        """Blocks with experts: after the first dense_layers, those i (from 0) with i % moe_every
+        == moe_offset; 0 for a dense model."""
         if not self.is_moe:
             return 0
-        return self.layers // self.moe_every - self.dense_layers // self.moe_every
+        every, offset = self.moe_every, self.moe_offset
+        return blocks_at(self.layers, every, offset) - blocks_at(self.dense_layers, every, offset)
 
     @property
     def qk_head_dim(self) -> int:
@@ -218,18 +224,28 @@ class Config(_Record):
 
     @property
     def attention_layers(self) -> int:
-        """Attention sublayers that attend over the context: self-attention in every block, and
-        cross-attention in each decoder block of an encoder-decoder; none in an mlp."""
-        if self.is_mlp or self.is_ssm:
-            return 0
-        if self.is_encoder_decoder:
+        """Attention sublayers that attend over the context: self-attention in every block (in a
+        hybrid decoder, the attending ones), and cross-attention in each decoder block of an
+        encoder-decoder; none in an mlp or a state-space model."""
+        arch = self.architecture  # a hot path: compared here directly
+        if arch == DECODER:
+            every = self.attention_every
+            return self.layers if every == 1 else blocks_at(self.layers, every, self.attention_offset)
+        if arch == ENCODER:
+            return self.layers
+        if arch == ENCODER_DECODER:
             return self.encoder_layers + 2 * self.decoder_layers
-        return self.layers // self.attention_every  # the others, linear attention: no scores
+        return 0
 
     @property
-    def linear_layers(self) -> int:
-        """Decoder blocks with a gated DeltaNet linear attention instead of attention (Qwen3-Next)."""
-        return self.layers - self.layers // self.attention_every if self.architecture == DECODER else 0
+    def recurrent_layers(self) -> int:
+        """Blocks whose mixer is recurrent (a gated DeltaNet or a Mamba block): a fixed state per
+        sequence instead of keys and values. All of a state-space model's, a hybrid decoder's
+        blocks without attention, else none."""
+        arch, every = self.architecture, self.attention_every
+        if arch == DECODER:
+            return 0 if every == 1 else self.layers - blocks_at(self.layers, every, self.attention_offset)
+        return self.layers if arch == SSM else 0
 
     @property
     def v_dim(self) -> int:
@@ -243,9 +259,18 @@ class Config(_Record):
         return {
             name: (list(value) if isinstance(value, tuple) else value)
             for name, value, when in zip(plan.shown, plan.getter(self), plan.shown_when)
-            if (when is None or getattr(self, when.field) >= when.minimum)
-            and not (name == "seq_len" and value == self.context)  # shown only when set apart from context
+            if (when is None or when.test(getattr(self, when.field)))
+            and not (name in _QUIET and value == _QUIET[name](self))
         }
+
+
+# Fields shown only when set apart from what they derive from: seq_len from context, an offset
+# from its period (the last block of each k).
+_QUIET: dict[str, Callable[[Config], Any]] = {
+    "seq_len": attrgetter("context"),
+    "moe_offset": lambda c: c.moe_every - 1,
+    "attention_offset": lambda c: max(c.attention_every - 1, 0),
+}
 
 
 class _Plan(NamedTuple):
@@ -270,7 +295,7 @@ def _plan(arch: str) -> _Plan:
     others = [f for f in FIELDS.values() if arch not in f.only]
     whens: dict[When, list[tuple[str, Any]]] = {}
     for f in applies:
-        if f.when is not None:
+        if f.when is not None and f.when.checked_in(arch):
             whens.setdefault(f.when, []).append((f.name, f.off_value()))
     offs = {f.name: f.off_value() for f in others}
     return _Plan(
@@ -285,7 +310,7 @@ def _plan(arch: str) -> _Plan:
         off_derived=tuple((k, v) for k, v in offs.items() if callable(v)),
         rules=tuple(r for r in RULES if arch in r.only),
         shown=tuple(f.name for f in applies),
-        shown_when=tuple(f.when for f in applies),
+        shown_when=tuple(f.when if f.when is not None and f.when.checked_in(arch) else None for f in applies),
         getter=attrgetter(*(f.name for f in applies)),
     )
 

@@ -40,19 +40,46 @@ Switch = Callable[[Any], Any]  # a config -> the value of a layout switch (hasha
 
 class When(NamedTuple):
     """A field that means something only while `field` is at least `minimum` (a mixture of
-    experts: experts >= 2). Otherwise it holds its `off` value, and giving another is an error."""
+    experts: experts >= 2), or is one of `among`, or none of `besides`. Otherwise it holds its
+    `off` value, and giving another is an error. With a `scope`, the condition is checked only in
+    those architectures; in the others the field applies whenever it applies at all (the ssm_*
+    fields: always in a state-space model, in a decoder only in its Mamba blocks)."""
 
     field: str
-    minimum: int
+    minimum: int | None
     words: str
+    among: tuple[Any, ...] = ()
+    besides: tuple[Any, ...] = ()
+    scope: tuple[str, ...] = ()
+
+    def test(self, value: Any) -> bool:
+        """Whether the condition holds for this value of `field`."""
+        if self.among:
+            return value in self.among
+        if self.besides:
+            return value not in self.besides
+        return isinstance(value, int) and self.minimum is not None and value >= self.minimum
+
+    def checked_in(self, arch: str) -> bool:
+        return not self.scope or arch in self.scope
 
     def holds(self, values: Mapping[str, Any]) -> bool:
-        value = values.get(self.field, FIELDS[self.field].default)
-        return isinstance(value, int) and value >= self.minimum
+        return self.test(values.get(self.field, FIELDS[self.field].default))
 
 
 MOE = When("experts", 2, "a mixture of experts (experts > 1)")
-HYBRID = When("attention_every", 2, "linear attention in some blocks (attention_every > 1)")
+# blocks without attention, in a decoder: attention_every 0 (none attends) or k > 1
+HYBRID = When(
+    "attention_every", None, "blocks without attention (attention_every other than 1)", besides=(1,), scope=(DECODER,)
+)
+DELTANET = When("ssm", None, "gated DeltaNet blocks (attention_every other than 1, ssm: deltanet)", among=("deltanet",))
+MAMBA_BLOCKS = When(
+    "ssm",
+    None,
+    "Mamba blocks (architecture ssm, or a decoder with attention_every other than 1 and ssm mamba or mamba2)",
+    among=("mamba", "mamba2"),
+    scope=(DECODER,),
+)
 MLA = When("kv_lora_rank", 1, "multi-head latent attention (kv_lora_rank > 0)")
 
 
@@ -101,6 +128,9 @@ class Field(NamedTuple):
     def parse(self, value: object) -> Any:
         """The value as the record holds it, or ValueError with the reason (no field name)."""
         return KIND_PARSERS[self.kind](self, value)
+
+
+_MAMBA = (SSM, DECODER)  # the ssm_* fields: a state-space model's, and a hybrid decoder's Mamba blocks
 
 
 def _mlp_layers(values: Values) -> int:
@@ -296,11 +326,38 @@ _FIELD_LIST = (
     Field(
         "attention_every",
         "int",
-        "decoder: block i (from 0) has full attention when i + 1 is a multiple of k; the others a gated "
-        "DeltaNet linear attention (Qwen3-Next: 4); 1 = every block attention",
+        "decoder: block i (from 0) attends when i % k == attention_offset (by default every k-th block: "
+        "Qwen3-Next 4, Jamba 8); the others mix by the ssm mixer (a gated DeltaNet or a Mamba block); "
+        "1 = every block attends, 0 = none does (Granite-4.0-H with no attention layers)",
         default=1,
+        minimum=0,
         only=(DECODER,),
-        switch=("hybrid", 1),
+        switch=("hybrid", lambda c: c.attention_every != 1),
+    ),
+    Field(
+        "attention_offset",
+        "int",
+        "decoder with attention_every k > 1: the block (from 0) of each k that attends (Jamba: 4 of 8)",
+        derived="attention_every - 1",
+        derive=lambda v: max(v["attention_every"] - 1, 0),
+        minimum=0,
+        only=(DECODER,),
+        when=HYBRID,
+    ),
+    Field(
+        "ssm",
+        "enum",
+        "the mixer of blocks without attention: mamba (Gu & Dao 2023: in_proj, a depthwise conv, x_proj, "
+        "dt_proj, A_log, D, out_proj), mamba2 (Dao & Gu 2024: one in_proj, a conv over x, B and C, per-head "
+        "dt_bias, A_log and D, a gated norm, out_proj), or deltanet (a gated DeltaNet linear attention, "
+        "Qwen3-Next; hybrid decoders only)",
+        derived="mamba for architecture ssm, deltanet in a decoder",
+        derive=lambda v: "mamba" if v["architecture"] == SSM else "deltanet",
+        choices=("mamba", "mamba2", "deltanet"),
+        off="none",
+        only=(SSM, DECODER),
+        when=HYBRID,
+        switch=True,
     ),
     Field(
         "attention_gate",
@@ -317,7 +374,7 @@ _FIELD_LIST = (
         "linear attention: query and key heads of the gated DeltaNet blocks",
         derived="heads",
         only=(DECODER,),
-        when=HYBRID,
+        when=DELTANET,
     ),
     Field(
         "linear_value_heads",
@@ -325,7 +382,7 @@ _FIELD_LIST = (
         "linear attention: value heads of the gated DeltaNet blocks",
         derived="linear_key_heads",
         only=(DECODER,),
-        when=HYBRID,
+        when=DELTANET,
     ),
     Field(
         "linear_key_dim",
@@ -333,7 +390,7 @@ _FIELD_LIST = (
         "linear attention: size of one query/key head",
         derived="head_dim",
         only=(DECODER,),
-        when=HYBRID,
+        when=DELTANET,
     ),
     Field(
         "linear_value_dim",
@@ -341,7 +398,7 @@ _FIELD_LIST = (
         "linear attention: size of one value head",
         derived="linear_key_dim",
         only=(DECODER,),
-        when=HYBRID,
+        when=DELTANET,
     ),
     Field(
         "linear_conv",
@@ -349,7 +406,7 @@ _FIELD_LIST = (
         "linear attention: the kernel width of its depthwise convolution over q, k and v",
         default=4,
         only=(DECODER,),
-        when=HYBRID,
+        when=DELTANET,
     ),
     Field(
         "attention_sinks",
@@ -389,8 +446,18 @@ _FIELD_LIST = (
         "moe_every",
         "int",
         "mixture of experts: after the dense_layers, every k-th block has experts and the others a dense "
-        "feed-forward of d_ff (Llama 4 Maverick: 2; block i, from 0, has experts when i + 1 is a multiple of k)",
+        "feed-forward of d_ff (Llama 4 Maverick: 2; block i, from 0, has experts when i % k == moe_offset, by "
+        "default the last block of each k)",
         default=1,
+        when=MOE,
+    ),
+    Field(
+        "moe_offset",
+        "int",
+        "mixture of experts with moe_every k: the block (from 0) of each k that has experts (Jamba: 1 of 2)",
+        derived="moe_every - 1",
+        derive=lambda v: v["moe_every"] - 1,
+        minimum=0,
         when=MOE,
     ),
     Field(
@@ -473,45 +540,84 @@ _FIELD_LIST = (
         switch=("mlp_sizes", lambda c: len(c.layer_sizes)),
     ),
     Field(
-        "ssm",
-        "enum",
-        "ssm only: the state-space mixer: mamba (Gu & Dao 2023: in_proj, a depthwise conv, x_proj, dt_proj, "
-        "A_log, D, out_proj) or mamba2 (Dao & Gu 2024: one in_proj, a conv over x, B and C, per-head dt_bias, "
-        "A_log and D, a gated norm, out_proj)",
-        default="mamba",
-        choices=("mamba", "mamba2"),
-        only=(SSM,),
-        switch=True,
-    ),
-    Field(
         "ssm_inner",
         "int",
-        "ssm only: the inner width d_inner (expand x d_model)",
+        "Mamba blocks: the inner width d_inner (expand x d_model)",
         derived="2 * d_model",
         derive=lambda v: 2 * v["d_model"],
-        only=(SSM,),
+        only=_MAMBA,
+        when=MAMBA_BLOCKS,
     ),
-    Field("ssm_state", "int", "ssm only: the state size per channel (d_state)", default=16, only=(SSM,)),
-    Field("ssm_conv", "int", "ssm only: the depthwise convolution's kernel width", default=4, only=(SSM,)),
+    Field(
+        "ssm_state",
+        "int",
+        "Mamba blocks: the state size per channel (d_state)",
+        default=16,
+        only=_MAMBA,
+        when=MAMBA_BLOCKS,
+    ),
+    Field(
+        "ssm_conv",
+        "int",
+        "Mamba blocks: the depthwise convolution's kernel width",
+        default=4,
+        only=_MAMBA,
+        when=MAMBA_BLOCKS,
+    ),
     Field(
         "ssm_dt_rank",
         "int",
-        "ssm only (mamba): the rank of the step-size projection",
+        "Mamba blocks (mamba): the rank of the step-size projection",
         derived="ceil(d_model / 16)",
         derive=lambda v: -(-v["d_model"] // 16),
-        only=(SSM,),
+        only=_MAMBA,
+        when=MAMBA_BLOCKS,
     ),
     Field(
         "ssm_heads",
         "int",
-        "ssm only (mamba2): heads, each with its own step size, A and D",
+        "Mamba blocks (mamba2): heads, each with its own step size, A and D",
         derived="ssm_inner / 64",
         derive=lambda v: max(1, v["ssm_inner"] // 64),
-        only=(SSM,),
+        only=_MAMBA,
+        when=MAMBA_BLOCKS,
     ),
-    Field("ssm_groups", "int", "ssm only (mamba2): groups sharing B and C", default=1, only=(SSM,)),
-    Field("ssm_bias", "bool", "ssm only: biases on in_proj and out_proj", default=False, only=(SSM,), switch=True),
-    Field("ssm_conv_bias", "bool", "ssm only: a bias on the convolution", default=True, only=(SSM,), switch=True),
+    Field(
+        "ssm_groups",
+        "int",
+        "Mamba blocks (mamba2): groups sharing B and C",
+        default=1,
+        only=_MAMBA,
+        when=MAMBA_BLOCKS,
+    ),
+    Field(
+        "ssm_bias",
+        "bool",
+        "Mamba blocks: biases on in_proj and out_proj",
+        default=False,
+        only=_MAMBA,
+        when=MAMBA_BLOCKS,
+        switch=True,
+    ),
+    Field(
+        "ssm_conv_bias",
+        "bool",
+        "Mamba blocks: a bias on the convolution",
+        default=True,
+        only=_MAMBA,
+        when=MAMBA_BLOCKS,
+        switch=True,
+    ),
+    Field(
+        "ssm_norms",
+        "bool",
+        "Mamba blocks (mamba): RMSNorm gains on the step size (ssm_dt_rank), B and C (ssm_state each) inside "
+        "the mixer (Jamba)",
+        default=False,
+        only=_MAMBA,
+        when=MAMBA_BLOCKS,
+        switch=True,
+    ),
     Field(
         "tokens",
         "count",
@@ -555,10 +661,39 @@ def _dense_layers(v: Values, given: Mapping[str, Any]) -> str | None:
     return f"{dense} is more than layers {layers}" if layers and dense > layers else None
 
 
+def blocks_at(blocks: int, every: int, offset: int) -> int:
+    """How many of blocks 0 .. blocks - 1 are i with i % every == offset (offset < every)."""
+    return (blocks + every - 1 - offset) // every if every else 0
+
+
 def _moe_every(v: Values, given: Mapping[str, Any]) -> str | None:
-    every, layers, dense = v["moe_every"], v["layers"], v["dense_layers"]
-    if layers and layers // every - dense // every < 1:
+    every, offset, layers, dense = v["moe_every"], v["moe_offset"], v["layers"], v["dense_layers"]
+    if offset >= every:
+        return None  # moe_offset's rule says it
+    if layers and blocks_at(layers, every, offset) - blocks_at(dense, every, offset) < 1:
         return f"{every} leaves no block with experts in {layers} layers (after {dense} dense ones)"
+    return None
+
+
+def _offset(every: str, offset: str) -> Callable[[Values, Mapping[str, Any]], str | None]:
+    """An offset within each `every` blocks is less than `every` (attention_every 0: none attends)."""
+
+    def check(v: Values, given: Mapping[str, Any]) -> str | None:
+        if v[every] == 0 and v[offset]:
+            return f"{v[offset]} has no attending block to place (attention_every 0: no block attends)"
+        if v[every] and v[offset] >= v[every]:
+            return f"{v[offset]} must be less than {every} {v[every]} (a block of each {v[every]}, from 0)"
+        return None
+
+    return check
+
+
+def _ssm_mixer(v: Values, given: Mapping[str, Any]) -> str | None:
+    if v["ssm"] == "deltanet":
+        return (
+            "deltanet is a decoder's linear attention (attention_every other than 1); architecture ssm "
+            "takes mamba or mamba2"
+        )
     return None
 
 
@@ -605,6 +740,14 @@ RULES: tuple[Rule, ...] = (
     Rule("experts_per_token", _per_token),
     Rule("dense_layers", _dense_layers),
     Rule("moe_every", _moe_every),
+    Rule("moe_offset", _offset("moe_every", "moe_offset")),
+    Rule("attention_offset", _offset("attention_every", "attention_offset"), only=(DECODER,)),
+    Rule(
+        "ssm",
+        _ssm_mixer,
+        lambda: {"if": {"allOf": [_is("architecture", SSM), _is("ssm", "deltanet")]}, "then": False},
+        only=(SSM,),
+    ),
     Rule("seq_len", _seq_len),
     Rule(
         "qk_norm_bias",

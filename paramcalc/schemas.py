@@ -93,11 +93,34 @@ def _per_architecture(arch: str) -> dict[str, Any]:
     return {"if": _architecture_is(arch), "then": then}
 
 
+def _condition(when: When, arch: str) -> dict[str, Any]:
+    """JSON Schema: the condition holds in a file of this architecture (a field not given
+    holds its default there)."""
+    field = FIELDS[when.field]
+    if when.among or when.besides:
+        words = {"anyOf": [value_schema(when.field, v) for v in when.among or when.besides]}
+        value: dict[str, Any] = words if when.among else {"not": words}
+    else:
+        value = {"minimum": when.minimum}
+    given = {"required": [when.field], "properties": {when.field: value}}
+    default = field.default
+    if field.derive is not None:
+        default = field.derive({"architecture": arch})  # the defaults these conditions read: by architecture
+    if when.test(default):
+        return {"anyOf": [{"not": {"required": [when.field]}}, given]}
+    return given
+
+
 def _per_condition(when: When) -> dict[str, Any]:
-    """Without experts (or latent attention) their fields may only hold their off value."""
-    holds = {"required": [when.field], "properties": {when.field: {"minimum": when.minimum}}}
+    """Without experts (or latent attention, or blocks without attention) their fields may only
+    hold their off value; a scoped condition is checked in its architectures only."""
     fields = [f for f in FIELDS.values() if f.when == when]
-    return {"if": {"not": holds}, "then": {"properties": {f.name: {"const": f.off_value()} for f in fields}}}
+    off = {"properties": {f.name: {"const": f.off_value()} for f in fields}}
+    if not when.scope and FIELDS[when.field].derive is None:  # the same everywhere
+        return {"if": {"not": _condition(when, FIELDS["architecture"].default)}, "then": off}
+    archs = [a for a in ARCHITECTURES if when.checked_in(a) and any(a in f.only for f in fields)]
+    checks = [{"if": {"allOf": [_architecture_is(a), {"not": _condition(when, a)}]}, "then": off} for a in archs]
+    return checks[0] if len(checks) == 1 else {"allOf": checks}
 
 
 def config_schema() -> dict[str, Any]:

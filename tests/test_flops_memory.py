@@ -201,3 +201,20 @@ def test_one_vocabulary() -> None:
     assert memory.DTYPE_BITS == {"fp32": 32, "fp16": 16, "bf16": 16, "fp8": 8, "int8": 8, "int4": 4}
     assert tuple(memory.memory_by_dtype(9)) == memory.MEMORY_DTYPES == ("fp32", "fp16", "bf16", "int8", "int4")
     assert vars(design)["TOKENS_PER_PARAM"] is flops.CHINCHILLA_TOKENS_PER_PARAM == 20
+
+
+def test_sliding_window_layers_attend_to_their_window() -> None:
+    """6 blocks, a window of 16, every 3rd block full: 2 full layers at seq_len 64 and 4 local ones
+    at 16 keys per query; causal: 32 keys per query in a full layer, 16 - 16^2 / 128 = 14 in a
+    local one."""
+    from paramcalc.engine.flops import attention_products_per_token
+
+    base = {"layers": 6, "d_model": 64, "heads": 4, "vocab": 100, "context": 64}
+    width = 2 * 4 * (16 + 16)  # 2 FLOPs x heads x (qk + v head dims)
+    config = paramcalc.load({**base, "sliding_window": 16, "full_attention_every": 3})
+    assert attention_products_per_token(config) == width * (2 * 64 + 4 * 16)
+    assert attention_products_per_token(config, causal=True) == width * (2 * 32 + 4 * 14)
+    everywhere = paramcalc.load({**base, "sliding_window": 16, "full_attention_every": 0})
+    assert attention_products_per_token(everywhere) == width * 6 * 16
+    wide = paramcalc.load({**base, "sliding_window": 64, "full_attention_every": 0})  # no narrower than seq_len
+    assert attention_products_per_token(wide) == attention_products_per_token(paramcalc.load(base)) == width * 6 * 64

@@ -143,11 +143,11 @@ def test_qwen3_moe_active() -> None:
 
 def test_unknown_model_type(tmp_path: Path) -> None:
     path = tmp_path / "config.json"
-    path.write_text('{"model_type": "jamba", "hidden_size": 768}')
+    path.write_text('{"model_type": "rwkv", "hidden_size": 768}')
     with pytest.raises(LoadError) as info:
         paramcalc.load(str(path))
     message = str(info.value)
-    assert "model_type 'jamba' is not supported; supported: bert, bloom," in message
+    assert "model_type 'rwkv' is not supported; supported: bert, bloom," in message
     assert "qwen3_moe" in message
 
 

@@ -19,6 +19,20 @@
   encoder's self-attention and cross-attention see every position and stay full). Kaplan et
   al. 2020 Table 1 writes the attention term as 2 x n_layer x n_ctx x d_attn, which is this
   causal figure (half the full count); the paper does not say which half it leaves out.
+- Sliding-window layers (``sliding_window`` W; those ``full_attention_every`` leaves local): each
+  query meets min(W, seq_len) keys instead of seq_len; with ``causal`` the mean over positions,
+  W - W^2 / (2 x seq_len) (seq_len / 2 when W >= seq_len, as for full attention).
+- Recurrent mixers (a state-space model's blocks, a hybrid decoder's blocks without attention)
+  have no attention products; their state update and readout per token are counted instead, in
+  their recurrent form (what one decoding step does), as multiplies and adds on the state:
+  Mamba (Gu & Dao 2023, Algorithm 2): per inner channel and state element, A-bar = exp(dt A) (1),
+  B-bar x = dt B x (2), h = A-bar h + B-bar x (2), y = C h (2): 7 x ssm_inner x ssm_state;
+  Mamba-2 (Dao & Gu 2024; a scalar decay per head): h = a h + (dt x) B (3), y = C h (2):
+  5 x ssm_inner x ssm_state; gated DeltaNet (Yang et al. 2025), per value head with a
+  key_dim x value_dim state S: decay (1), the delta rule's S^T k (2) and rank-1 write (2), the
+  readout S^T q (2): 7 x value_heads x key_dim x value_dim. The exp, softplus, SiLU and norms
+  are not counted (as a transformer's softmax and norms are not). Chunked training kernels
+  (Mamba-2's SSD) do more work than this per token; the figure is the recurrence's.
 - Training per token = 3 x forward (backward = 2 x forward).
 - Training tokens: the tokens option, else the config's ``tokens``, else 20 x parameters
   (Chinchilla's compute-optimal rule of thumb).
@@ -56,6 +70,8 @@ class Flops(NamedTuple):
     mlp an example. The training figures are None for an mlp given no tokens (examples)."""
 
     forward_per_token: int
+    attention_per_token: int  # of forward: the attention-score and attention-value products
+    state_updates_per_token: int  # of forward: recurrent mixers' state update and readout
     training_per_token: int
     training_tokens: int | None
     tokens_source: str
@@ -76,20 +92,45 @@ def tied_head(config: Config, matmul: int) -> int:
 
 def attention_products_per_token(config: Config, seq_len: int | None = None, causal: bool = False) -> int:
     """QK^T and the weighted sum of values, per token, over all attention layers: 2 FLOPs x
-    seq_len x heads x (qk head dim + v head dim) per layer; `seq_len` defaults to the config's.
+    keys x heads x (qk head dim + v head dim) per layer, keys = seq_len (a sliding-window layer:
+    min(window, seq_len)); `seq_len` defaults to the config's.
 
     With multi-head latent attention the query-key width is head_dim + rope_head_dim and the
     value width v_head_dim; otherwise both are head_dim, giving 2 x 2 x seq_len x heads x head_dim.
-    `causal`: a decoder stack's self-attention counts half (the lower triangle of the scores).
+    `causal`: a decoder stack's self-attention counts the lower triangle of the scores (half a
+    full layer's; a sliding layer's W - W^2 / (2 seq_len) keys per query).
     """
     layers = config.attention_layers
     if not layers:
         return 0
-    per_layer = 2 * (seq_len or config.seq_len) * config.heads * (config.qk_head_dim + config.v_dim)
-    if not causal:
-        return layers * per_layer
+    seq = seq_len or config.seq_len
+    width = 2 * config.heads * (config.qk_head_dim + config.v_dim)
     masked = config.decoder_layers if config.is_encoder_decoder else config.layers if config.generates else 0
-    return (layers - masked) * per_layer + masked * per_layer // 2
+    masked = min(masked, layers)  # a hybrid decoder: its attending blocks only
+    window = config.sliding_window
+    local = 0
+    if window and window < seq and config.generates and not config.is_encoder_decoder:
+        every = config.full_attention_every
+        local = layers if every == 0 else layers - layers // every if every > 1 else 0
+    full = layers - local
+    per_full = width * seq
+    if not causal:
+        return full * per_full + local * width * window
+    full_masked = masked - local
+    total = (full - full_masked) * per_full + full_masked * per_full // 2
+    return total + local * width * (2 * window * seq - window * window) // (2 * seq)
+
+
+def state_updates_per_token(config: Config) -> int:
+    """The recurrent mixers' state update and readout per token (the module docstring gives
+    the FLOPs per state element): 0 without such blocks."""
+    blocks = config.recurrent_layers
+    if not blocks:
+        return 0
+    if config.ssm == "deltanet":
+        return blocks * 7 * config.linear_value_heads * config.linear_key_dim * config.linear_value_dim
+    per_element = 7 if config.ssm == "mamba" else 5
+    return blocks * per_element * config.ssm_inner * config.ssm_state
 
 
 def training_tokens(config: Config, total: int, tokens: int | None) -> tuple[int, str]:
@@ -106,20 +147,23 @@ def training_tokens(config: Config, total: int, tokens: int | None) -> tuple[int
 def estimate(config: Config, matmul: int, active: int, total: int, tokens: int | None, causal: bool = False) -> Flops:
     """`matmul`: the matmul weights used per token, without a tied head (params.Counts)."""
     attention = attention_products_per_token(config, None, causal)
-    forward = 2 * tied_head(config, matmul) + attention
+    states = state_updates_per_token(config)
+    forward = 2 * tied_head(config, matmul) + attention + states
     training = 3 * forward  # backward = 2 x forward
     if config.is_mlp and tokens is None and config.tokens is None:
-        return Flops(forward, training, None, TOKENS_NOT_GIVEN, None, None, None, causal, None, PER_EXAMPLE)
+        return Flops(forward, 0, 0, training, None, TOKENS_NOT_GIVEN, None, None, None, causal, None, PER_EXAMPLE)
     used, source = training_tokens(config, total, tokens)
     six_nd = 6 * active * used
     return Flops(
         forward,
+        attention,
+        states,
         training,
         used,
         source,
         training * used,
         six_nd,
-        config.seq_len if config.attention_layers else None,
+        config.seq_len if attention else None,
         causal,
         training * used / six_nd,
         PER_EXAMPLE if config.is_mlp else PER_TOKEN,

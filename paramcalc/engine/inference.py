@@ -135,7 +135,7 @@ def resolve_gpu(name: str | None, memory: str | None, flops: str | None, bandwid
 def check(settings: InferSettings, config: Config) -> list[str]:
     """Every problem at once (a SettingError naming the settings); the warnings of a run that can."""
     s = settings
-    if config.is_ssm or config.linear_layers:  # a fixed state, not keys and values: the planner's to come
+    if config.recurrent_layers:  # a fixed state, not keys and values: the planner's to come
         raise SettingError(
             [
                 (

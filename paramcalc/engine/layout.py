@@ -82,9 +82,10 @@ DIMENSIONS: dict[str, Callable[[Config], int]] = {
     "experts": attrgetter("experts"),
     "expert_d_ff": attrgetter("expert_d_ff"),
     "dense_layers": lambda c: c.layers - c.moe_layer_count,  # with moe_every 1: the first dense_layers
-    # blocks with attention, and with gated DeltaNet linear attention (attention_every > 1)
-    "attention_blocks": lambda c: c.layers // c.attention_every,
-    "linear_blocks": lambda c: c.layers - c.layers // c.attention_every,
+    # a hybrid decoder's blocks with attention, and those with a gated DeltaNet or a Mamba mixer
+    "attention_blocks": attrgetter("attention_layers"),
+    "linear_blocks": attrgetter("recurrent_layers"),
+    "ssm_blocks": attrgetter("recurrent_layers"),
     "2*heads*head_dim": lambda c: 2 * c.heads * c.head_dim,
     "2*linear_keys+2*linear_values": lambda c: (
         2 * c.linear_key_heads * c.linear_key_dim + 2 * c.linear_value_heads * c.linear_value_dim
@@ -104,6 +105,7 @@ DIMENSIONS: dict[str, Callable[[Config], int]] = {
     "ssm_state": attrgetter("ssm_state"),
     "ssm_dt_rank": attrgetter("ssm_dt_rank"),
     "ssm_dt_rank+2*ssm_state": lambda c: c.ssm_dt_rank + 2 * c.ssm_state,
+    "2*ssm_state": lambda c: 2 * c.ssm_state,
     "ssm_heads": attrgetter("ssm_heads"),
     "2*ssm_inner+2*ssm_groups*ssm_state+ssm_heads": lambda c: (
         2 * c.ssm_inner + 2 * c.ssm_groups * c.ssm_state + c.ssm_heads
@@ -291,11 +293,15 @@ def _linear_attention() -> list[Shape]:
 
 def _block(s: Switches, prefix: str, layers: str, cross: bool) -> list[ComponentLayout]:
     """The repeated transformer blocks of one stack, and the stack's final norm. With
-    attention_every k > 1 only every k-th block attends; the others mix by linear attention."""
+    attention_every other than 1 only some blocks attend; the others mix by a gated DeltaNet
+    linear attention or a Mamba mixer (ssm)."""
     attended = "attention_blocks" if s.hybrid else layers
     out = [_component(prefix + ATTENTION, _attention(s, attended))]
-    if s.hybrid:
+    if s.hybrid and s.ssm == "deltanet":
         out.append(_component(prefix + LINEAR_ATTENTION, _linear_attention()))
+    elif s.hybrid:  # Jamba, Granite-4.0-H: Mamba or Mamba-2 blocks between the attending ones
+        mixer = _mamba(s, "ssm_blocks") if s.ssm == "mamba" else _mamba2(s, "ssm_blocks")
+        out.append(_component(prefix + MIXER, mixer))
     if s.position == "xl":
         out.append(_xl_position(s, layers, prefix))
     if cross:  # decoder of an encoder-decoder: attends to the encoder's output, same shapes
@@ -356,39 +362,44 @@ def _xl_position(s: Switches, layers: str, prefix: str) -> ComponentLayout:
     return _component(prefix + RELATIVE_POSITION, shapes)
 
 
-def _mamba(s: Switches) -> list[Shape]:
+def _mamba(s: Switches, blocks: str = "layers") -> list[Shape]:
     """Mamba's mixer (Gu & Dao 2023, Section 3; transformers' MambaMixer): in_proj d_model ->
     2 x ssm_inner (x and the gate z); a depthwise conv of ssm_conv taps over ssm_inner channels;
     x_proj ssm_inner -> dt_rank + 2 x ssm_state (the step size's low rank, B and C); dt_proj
     dt_rank -> ssm_inner with a bias; A_log (ssm_inner x ssm_state) and D (ssm_inner); out_proj
-    ssm_inner -> d_model. The conv's taps multiply every token, so they count with the matmuls."""
-    layers = ("layers",)
+    ssm_inner -> d_model. The conv's taps multiply every token, so they count with the matmuls.
+    With ssm_norms, RMSNorm gains on dt (dt_rank), B and C (ssm_state each): Jamba's
+    dt_layernorm, b_layernorm and c_layernorm (transformers' JambaMambaMixer)."""
+    layers = (blocks,)
     shapes = _linear("in_proj", layers, "d_model", "2*ssm_inner", s.ssm_bias)
-    shapes.append(Shape("conv1d", WEIGHT, ("layers", "ssm_inner", "ssm_conv"), True))
+    shapes.append(Shape("conv1d", WEIGHT, (blocks, "ssm_inner", "ssm_conv"), True))
     if s.ssm_conv_bias:
-        shapes.append(Shape("conv1d", BIAS, ("layers", "ssm_inner")))
+        shapes.append(Shape("conv1d", BIAS, (blocks, "ssm_inner")))
     shapes += _linear("x_proj", layers, "ssm_inner", "ssm_dt_rank+2*ssm_state", False)
     shapes += _linear("dt_proj", layers, "ssm_dt_rank", "ssm_inner", True)
     shapes += [
-        Shape("A_log", WEIGHT, ("layers", "ssm_inner", "ssm_state")),
-        Shape("D", WEIGHT, ("layers", "ssm_inner")),
+        Shape("A_log", WEIGHT, (blocks, "ssm_inner", "ssm_state")),
+        Shape("D", WEIGHT, (blocks, "ssm_inner")),
     ]
+    if s.ssm_norms:
+        shapes.append(Shape("dt_norm", WEIGHT, (blocks, "ssm_dt_rank")))
+        shapes.append(Shape("bc_norms", WEIGHT, (blocks, "2*ssm_state")))
     return shapes + _linear("out_proj", layers, "ssm_inner", "d_model", s.ssm_bias)
 
 
-def _mamba2(s: Switches) -> list[Shape]:
+def _mamba2(s: Switches, blocks: str = "layers") -> list[Shape]:
     """Mamba-2's mixer (Dao & Gu 2024, Section 7; transformers' Mamba2Mixer): one in_proj
     d_model -> 2 x ssm_inner + 2 x groups x ssm_state + heads (z, x, B, C and dt); a depthwise
     conv over x, B and C (ssm_inner + 2 x groups x ssm_state channels); per head dt_bias, A_log
     and D; a gated RMSNorm over ssm_inner; out_proj ssm_inner -> d_model."""
-    layers = ("layers",)
+    layers = (blocks,)
     shapes = _linear("in_proj", layers, "d_model", "2*ssm_inner+2*ssm_groups*ssm_state+ssm_heads", s.ssm_bias)
     conv = "ssm_inner+2*ssm_groups*ssm_state"
-    shapes.append(Shape("conv1d", WEIGHT, ("layers", conv, "ssm_conv"), True))
+    shapes.append(Shape("conv1d", WEIGHT, (blocks, conv, "ssm_conv"), True))
     if s.ssm_conv_bias:
-        shapes.append(Shape("conv1d", BIAS, ("layers", conv)))
-    shapes += [Shape(part, WEIGHT, ("layers", "ssm_heads")) for part in ("dt_bias", "A_log", "D")]
-    shapes.append(Shape("norm", WEIGHT, ("layers", "ssm_inner")))
+        shapes.append(Shape("conv1d", BIAS, (blocks, conv)))
+    shapes += [Shape(part, WEIGHT, (blocks, "ssm_heads")) for part in ("dt_bias", "A_log", "D")]
+    shapes.append(Shape("norm", WEIGHT, (blocks, "ssm_inner")))
     return shapes + _linear("out_proj", layers, "ssm_inner", "d_model", s.ssm_bias)
 
 

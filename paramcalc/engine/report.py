@@ -105,6 +105,8 @@ class Report:
             "memory_bytes": dict(self.memory_bytes),
             "flops": {
                 "forward_per_token": f.forward_per_token,
+                "attention_per_token": f.attention_per_token,
+                "state_updates_per_token": f.state_updates_per_token,
                 "training_per_token": f.training_per_token,
                 "training_tokens": f.training_tokens,
                 "tokens_source": f.tokens_source,

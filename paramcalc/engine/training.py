@@ -31,7 +31,7 @@ import enum
 from typing import TYPE_CHECKING, NamedTuple
 
 from paramcalc.config import Config
-from paramcalc.engine.flops import attention_products_per_token, tied_head, training_tokens
+from paramcalc.engine.flops import attention_products_per_token, state_updates_per_token, tied_head, training_tokens
 from paramcalc.engine.hardware import Gpu, amount, gpu_problems, usable_bytes
 from paramcalc.engine.layout import BIAS
 from paramcalc.engine.params import Component, count
@@ -211,7 +211,7 @@ def check(settings: TrainSettings, config: Config) -> list[str]:
     s = settings
     if config.is_mlp:
         raise SettingError([("config", "train needs a transformer config, not an mlp")])
-    if config.is_ssm or config.linear_layers:  # Korthikanti's activation terms are a transformer block's
+    if config.recurrent_layers:  # Korthikanti's activation terms are a transformer block's
         raise SettingError(
             [
                 (
@@ -396,7 +396,7 @@ def estimate(report: Report, settings: TrainSettings) -> TrainEstimate:
 
     matmul = 2 * tied_head(config, count(config).matmul)  # routed experts count k of E
     attention = attention_products_per_token(config, seq)
-    forward = matmul + attention
+    forward = matmul + attention + state_updates_per_token(config)
     per_token = (2 if lora else 3) * forward
     recomputed = {Recompute.full: forward, Recompute.selective: attention, Recompute.none: 0}[s.recompute]
     executed = per_token + recomputed

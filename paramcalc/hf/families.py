@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from paramcalc.errors import Problem, show
+from paramcalc.fields import blocks_at
 from paramcalc.hf import Family, Keys
 
 GATED = {"silu": "swiglu", "swish": "swiglu", "relu": "reglu"}  # anything gelu-like -> geglu
@@ -1082,26 +1083,17 @@ def qwen3_next(k: Keys) -> dict[str, Any]:
         out.update(shared_expert_d_ff=shared or 1, shared_expert_gate=True)
     every = k.size("full_attention_interval", default=4, positive=True)
     types = k.get("layer_types")
-    if isinstance(types, list):
-        full = [t == "full_attention" for t in types]
-        found = next(
-            (n for n in range(1, len(full) + 1) if all(f == ((i + 1) % n == 0) for i, f in enumerate(full))), None
-        )
-        if found is None or len(full) != out["layers"]:
-            k.problems.append(
-                Problem(
-                    k.label,
-                    "layer_types",
-                    "paramcalc counts full attention in every k-th block (attention_every); "
-                    "this layer_types list is not such a pattern",
-                )
-            )
-        else:
-            every = found
-    if every > 1:
+    layers = out["layers"]
+    if isinstance(types, list) and len(types) == layers:
+        placement = _attending(k, "layer_types", [t == "full_attention" for t in types])
+    else:
+        if types is not None:
+            k.problems.append(Problem(k.label, "layer_types", f"must list num_hidden_layers ({layers}) layer types"))
+        placement = _attending(k, "full_attention_interval", [(i + 1) % every == 0 for i in range(layers)])
+    if placement:
         key_heads = k.size("linear_num_key_heads", default=16, positive=True)
         out.update(
-            attention_every=every,
+            placement,
             linear_key_heads=key_heads,
             linear_value_heads=k.size("linear_num_value_heads", default=32, positive=True),
             linear_key_dim=k.size("linear_key_head_dim", default=128, positive=True),
@@ -1109,6 +1101,132 @@ def qwen3_next(k: Keys) -> dict[str, Any]:
             linear_conv=k.size("linear_conv_kernel_dim", default=4, positive=True),
         )
     out["attention_gate"] = True
+    return out
+
+
+def _attending(k: Keys, key: str, attends: list[bool]) -> dict[str, Any]:
+    """attention_every and attention_offset that make exactly these blocks attend (block i when
+    i % every == offset; every 1: all, 0: none). A list no period says (attention at 3, 4 and 9)
+    takes a period with as many attending blocks, which counts the same, else is refused."""
+    layers, attending = len(attends), sum(attends)
+    if attending == layers:
+        return {}
+    if not attending:
+        return {"attention_every": 0}
+    first = attends.index(True)
+    every = attends.index(True, first + 1) - first if attending > 1 else layers
+    if first < every and all(a == (i % every == first) for i, a in enumerate(attends)):
+        return {"attention_every": every, "attention_offset": first}
+    for every in range(2, layers + 1):
+        for offset in range(every):
+            if blocks_at(layers, every, offset) == attending:
+                return {"attention_every": every, "attention_offset": offset}
+    k.problems.append(
+        Problem(
+            k.label,
+            key,
+            f"{attending} attention blocks of {layers} in no period: paramcalc places attention in block i when "
+            "i % attention_every == attention_offset",
+        )
+    )
+    return {}
+
+
+def _mamba_sizes(k: Keys, d_model: int, dt_rank: bool) -> dict[str, Any]:
+    """The mamba_* keys of a hybrid (Jamba, Granite-4.0-H): inner width int(mamba_expand x
+    hidden_size), state, conv, biases; Mamba-1's dt rank ("auto": ceil(hidden_size / 16))."""
+    expand = k.get("mamba_expand", 2)
+    inner = int(expand * d_model) if isinstance(expand, (int, float)) and not isinstance(expand, bool) else 0
+    if inner < 1:
+        k.problems.append(Problem(k.label, "mamba_expand", f"must be a positive number, not {show(expand)}"))
+        inner = 2 * d_model
+    out = {
+        "ssm_inner": inner,
+        "ssm_state": k.size("mamba_d_state", default=16, positive=True),
+        "ssm_conv": k.size("mamba_d_conv", default=4, positive=True),
+        "ssm_bias": k.flag("mamba_proj_bias", False),
+        "ssm_conv_bias": k.flag("mamba_conv_bias", True),
+    }
+    if dt_rank:
+        auto = -(-d_model // 16)
+        rank = k.get("mamba_dt_rank", "auto")
+        out["ssm_dt_rank"] = auto if rank == "auto" else k.size("mamba_dt_rank", default=auto, positive=True)
+    return out
+
+
+def jamba(k: Keys) -> dict[str, Any]:
+    # JambaForCausalLM (transformers 5.24, modeling_jamba.py): block i attends when i %
+    # attn_layer_period == attn_layer_offset (q, k, v, o without biases, no positional encoding),
+    # else a JambaMambaMixer (Mamba-1 with RMSNorms on dt, B and C); its feed-forward is a
+    # JambaSparseMoeBlock (a router without bias, experts of intermediate_size) when i %
+    # expert_layer_period == expert_layer_offset and num_experts > 1, else a gated MLP. Two norms
+    # per block, a final norm, an untied lm_head by default.
+    core = _class_core(k, 262144)
+    out = _rms_decoder(k, core, False, position="none")
+    layers = core["layers"]
+    period = k.size("attn_layer_period", default=8, positive=True)
+    offset = k.size("attn_layer_offset", default=4)
+    out.update(_attending(k, "attn_layer_period", [i % period == offset for i in range(layers)]))
+    if out.get("attention_every", 1) != 1:
+        out.update(ssm="mamba", ssm_norms=True, **_mamba_sizes(k, core["d_model"], True))
+    experts = k.size("num_experts", "num_local_experts", default=16)
+    every = k.size("expert_layer_period", default=2, positive=True)
+    first = k.size("expert_layer_offset", default=1)
+    for key, value in (("attn_layer_offset", offset < period), ("expert_layer_offset", first < every)):
+        if not value:
+            k.problems.append(Problem(k.label, key, "must be less than its period (JambaConfig refuses it too)"))
+    if experts > 1 and first < every and blocks_at(layers, every, first):
+        out.update(experts=experts, experts_per_token=k.size("num_experts_per_tok", default=2))
+        if every > 1:
+            out.update(moe_every=every, moe_offset=first)
+    return out
+
+
+def granitemoehybrid(k: Keys) -> dict[str, Any]:
+    # GraniteMoeHybridForCausalLM (transformers 5.24): each block is Mamba-2
+    # (GraniteMoeHybridMambaLayer, as Mamba2Mixer) or attention, as layer_types says ("mamba" or
+    # "linear_attention"; "attention" or "full_attention"; None: every block Mamba-2). Every block
+    # has the shared MLP (input_linear hidden -> 2 x shared_intermediate_size, output_linear) and,
+    # with num_local_experts > 0, a mixture of experts of intermediate_size (router without bias).
+    # Rotary positions only with position_embedding_type "rope".
+    attention_bias = k.flag("attention_bias", False)
+    core = _class_core(k, 2048)
+    position = "rotary" if k.get("position_embedding_type") == "rope" else "none"
+    out = _rms_decoder(k, core, False, qkv_bias=attention_bias, out_bias=attention_bias, position=position)
+    layers = core["layers"]
+    types = k.get("layer_types")
+    words = {"mamba": False, "linear_attention": False, "attention": True, "full_attention": True}
+    if types is None:
+        attends = [False] * layers
+    elif not isinstance(types, list) or len(types) != layers or any(words.get(t) is None for t in types):
+        k.problems.append(
+            Problem(
+                k.label,
+                "layer_types",
+                f"must list num_hidden_layers ({layers}) of 'mamba' and 'attention', not {show(types)}",
+            )
+        )
+        attends = [True] * layers
+    else:
+        attends = [words[t] for t in types]
+    out.update(_attending(k, "layer_types", attends))
+    if out.get("attention_every", 1) != 1:
+        heads = k.size("mamba_n_heads", default=128, positive=True)
+        out.update(ssm="mamba2", ssm_heads=heads, ssm_groups=k.size("mamba_n_groups", default=1, positive=True))
+        out.update(_mamba_sizes(k, core["d_model"], False))
+    shared = k.size("shared_intermediate_size", default=1024)
+    experts = k.size("num_local_experts", default=8)
+    if experts:
+        _two_or_more(k, "num_local_experts", experts)
+        out.update(
+            experts=experts,
+            experts_per_token=k.size("num_experts_per_tok", default=2),
+            shared_expert_d_ff=shared,
+        )
+        if not shared:
+            k.problems.append(Problem(k.label, "shared_intermediate_size", "0: every block has its shared MLP"))
+    else:
+        out["d_ff"] = shared  # no experts: the shared MLP is the block's feed-forward
     return out
 
 
@@ -1166,5 +1284,7 @@ FAMILIES: dict[str, Family] = {
         "ernie4_5",
         "ernie4_5_moe",
         "kimi_k2",
+        "jamba",
+        "granitemoehybrid",
     )
 }

@@ -17,9 +17,10 @@ TOKEN_SOURCES = {
 
 FLOPS_NOTE = (
     "FLOPs: forward = 2 x matmul weights per token (output head included, embedding lookup "
-    "excluded) + 2 x 2 x layers x seq_len x heads x head_dim for attention scores and values (full "
-    "attention, as Chinchilla App. F, Megatron and PaLM count it; --causal halves a decoder's "
-    "self-attention, Kaplan et al. 2020's figure); training = 3 x forward (backward = 2 x forward); "
+    "excluded) + 2 x 2 x attention layers x seq_len x heads x head_dim for attention scores and values "
+    "(full attention, as Chinchilla App. F, Megatron and PaLM count it; a sliding-window layer at its "
+    "window; --causal halves a decoder's self-attention, Kaplan et al. 2020's figure); training = 3 x "
+    "forward (backward = 2 x forward); "
     "6ND = 6 x params used per token x tokens (Kaplan et al. 2020, Table 1)."
 )
 MLP_FLOPS_NOTE = (
@@ -33,8 +34,14 @@ UNITS_NOTE = (
 MLP_UNITS_NOTE = "GB = 10^9 bytes. A parameter is a weight or a bias: what training learns."
 SSM_FLOPS_NOTE = (
     "FLOPs: forward = 2 x matmul weights per token (in_proj, x_proj, dt_proj, out_proj, the conv's taps "
-    "and the output head; the embedding lookup excluded); the selective scan's elementwise work (a few "
-    "FLOPs per inner channel and state) is not counted, like a norm's; training = 3 x forward."
+    "and the output head; the embedding lookup excluded) + the scan's state update and readout in its "
+    "recurrent form (Mamba: 7, Mamba-2: 5 FLOPs per inner channel and state element); training = 3 x "
+    "forward."
+)
+RECURRENT_NOTE = (
+    "Blocks without attention: their state update and readout per token instead of attention products "
+    "(Mamba 7, Mamba-2 5 FLOPs per inner channel and state element; gated DeltaNet 7 per element of each "
+    "value head's key_dim x value_dim state)."
 )
 
 
@@ -44,6 +51,8 @@ def notes(report: Report) -> str:
         return f"{MLP_UNITS_NOTE} {MLP_FLOPS_NOTE}"
     if report.config.is_ssm:
         return f"{UNITS_NOTE} {SSM_FLOPS_NOTE}"
+    if report.config.recurrent_layers:
+        return f"{UNITS_NOTE} {FLOPS_NOTE} {RECURRENT_NOTE}"
     return f"{UNITS_NOTE} {FLOPS_NOTE}"
 
 
