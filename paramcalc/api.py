@@ -261,7 +261,10 @@ def convert(config: str, *, set: Overrides = (), head: bool = False) -> ConvertR
         if key == "extends":  # flattened: every inherited field is written out
             continue
         value = values.get(key, value)
-        out[key] = list(value) if isinstance(value, tuple) else value
+        if key in ("parts", "tensors"):  # each part written out as its fields
+            out[key] = parsed.to_dict()[key]
+        else:
+            out[key] = list(value) if isinstance(value, tuple) else value
     return ConvertResult(out, label, engine_analyze(parsed).total)
 
 

@@ -19,6 +19,7 @@ from paramcalc.errors import suggest as _suggest
 from paramcalc.fields import (  # noqa: F401  (re-exported: the public names of the schema)
     ACTIVATIONS,
     ARCHITECTURES,
+    COMPOSITE,
     COUNT_LIMIT,
     DECODER,
     ENCODER,
@@ -34,6 +35,7 @@ from paramcalc.fields import (  # noqa: F401  (re-exported: the public names of 
     RULES,
     SSM,
     TRANSFORMERS,
+    VISION,
     Field,
     Rule,
     Values,
@@ -41,6 +43,7 @@ from paramcalc.fields import (  # noqa: F401  (re-exported: the public names of 
     blocks_at,
     parse_count,
     parse_value,
+    patches,
 )
 from paramcalc.values import type_name
 
@@ -161,6 +164,18 @@ class Config(_Record):
     ssm_conv_bias: bool
     ssm_norms: bool
     expert_bias: bool
+    image_size: int
+    patch_size: int
+    channels: int
+    temporal_patch: int
+    patch_bias: bool
+    class_tokens: int
+    register_tokens: int
+    mask_token: bool
+    layer_scale: bool
+    pool_head: bool
+    parts: tuple[tuple[str, Config], ...]
+    tensors: tuple[tuple[str, tuple[int, ...]], ...]
 
     @property
     def is_moe(self) -> bool:
@@ -199,6 +214,32 @@ class Config(_Record):
         return self.architecture == MLP
 
     @property
+    def is_composite(self) -> bool:
+        """A model made of parts (towers, projectors, a language model), each a config."""
+        return self.architecture == COMPOSITE
+
+    @property
+    def is_vision(self) -> bool:
+        return self.architecture == VISION
+
+    @property
+    def patches(self) -> int:
+        """A vision tower's patches per image (0 for any other architecture)."""
+        return patches(self._asdict()) if self.architecture == VISION else 0
+
+    @property
+    def main_part(self) -> Config:
+        """The part whose FLOPs per token a composite reports (see main_part_name); a plain
+        config is its own."""
+        return dict(self.parts)[self.main_part_name] if self.parts else self
+
+    @property
+    def main_part_name(self) -> str:
+        """A composite's language model: the last part that generates text, else its last part."""
+        names = [name for name, part in self.parts if part.generates or part.is_ssm]
+        return names[-1] if names else self.parts[-1][0] if self.parts else ""
+
+    @property
     def is_encoder_decoder(self) -> bool:
         return self.architecture == ENCODER_DECODER
 
@@ -231,7 +272,7 @@ class Config(_Record):
         if arch == DECODER:
             every = self.attention_every
             return self.layers if every == 1 else blocks_at(self.layers, every, self.attention_offset)
-        if arch == ENCODER:
+        if arch == ENCODER or arch == VISION:
             return self.layers
         if arch == ENCODER_DECODER:
             return self.encoder_layers + 2 * self.decoder_layers
@@ -257,11 +298,20 @@ class Config(_Record):
         model), defaults filled in."""
         plan = _PLANS[self.architecture]
         return {
-            name: (list(value) if isinstance(value, tuple) else value)
+            name: _shown(name, value)
             for name, value, when in zip(plan.shown, plan.getter(self), plan.shown_when)
             if (when is None or when.test(getattr(self, when.field)))
             and not (name in _QUIET and value == _QUIET[name](self))
         }
+
+
+def _shown(name: str, value: Any) -> Any:
+    """A value as JSON and YAML hold it: parts as their configs' fields, tensors and sizes as lists."""
+    if name == "parts":  # each part's fields, without the empty ones (a file writes no null)
+        return {part: {k: v for k, v in config.to_dict().items() if v is not None} for part, config in value}
+    if name == "tensors":
+        return {tensor: list(dims) for tensor, dims in value}
+    return list(value) if isinstance(value, tuple) else value
 
 
 # Fields shown only when set apart from what they derive from: seq_len from context, an offset
@@ -300,12 +350,16 @@ def _plan(arch: str) -> _Plan:
     offs = {f.name: f.off_value() for f in others}
     return _Plan(
         fields=frozenset(f.name for f in applies),
-        required=tuple(f for f in applies if f.default is REQUIRED),
+        required=tuple(f for f in applies if f.default is REQUIRED and (not f.required_in or arch in f.required_in)),
         base={
             **{f.name: f.default for f in applies if f.default is not REQUIRED and f.derivation() is None},
             **{k: v for k, v in offs.items() if not callable(v)},
         },
-        derived=tuple((f.name, d) for f in applies if (d := f.derivation()) is not None),
+        derived=tuple(
+            (f.name, d)
+            for f in applies
+            if (d := f.derivation()) is not None and not (f.default is REQUIRED and arch in f.required_in)
+        ),
         whens=tuple((when, tuple(fields)) for when, fields in whens.items()),
         off_derived=tuple((k, v) for k, v in offs.items() if callable(v)),
         rules=tuple(r for r in RULES if arch in r.only),

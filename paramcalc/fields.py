@@ -22,8 +22,11 @@ ENCODER = "encoder"
 ENCODER_DECODER = "encoder-decoder"
 MLP = "mlp"
 SSM = "ssm"
-ARCHITECTURES = (DECODER, ENCODER, ENCODER_DECODER, MLP, SSM)
-TRANSFORMERS = (DECODER, ENCODER, ENCODER_DECODER)
+VISION = "vision"
+COMPOSITE = "composite"
+ARCHITECTURES = (DECODER, ENCODER, ENCODER_DECODER, MLP, SSM, VISION, COMPOSITE)
+TRANSFORMERS = (DECODER, ENCODER, ENCODER_DECODER, VISION)
+TEXT = (DECODER, ENCODER, ENCODER_DECODER)  # transformers over tokens of a vocabulary
 
 # activation -> number of d_model x d_ff matrices in one feed-forward block
 ACTIVATIONS = {"gelu": 2, "relu": 2, "silu": 2, "swiglu": 3, "geglu": 3, "reglu": 3}
@@ -32,7 +35,7 @@ QK_NORMS = ("none", "head", "full")
 POSITIONS = ("learned", "rotary", "alibi", "sinusoidal", "none", "relative", "xl")
 
 REQUIRED = object()  # marker: the field has no default
-KINDS = ("str", "int", "bool", "enum", "count", "sizes")
+KINDS = ("str", "int", "bool", "enum", "count", "sizes", "parts", "tensors")
 
 Values = dict[str, Any]  # the fields resolved so far, by name
 Switch = Callable[[Any], Any]  # a config -> the value of a layout switch (hashable)
@@ -100,6 +103,7 @@ class Field(NamedTuple):
     off: Any = None  # the value where the field does not apply (or a function of the values); None: see off_value
     when: When | None = None  # a further condition for the field to apply
     unless: tuple[str, ...] = ()  # a REQUIRED field is not required when all of these are given
+    required_in: tuple[str, ...] = ()  # a REQUIRED field is required only in these (elsewhere `derive` gives it)
     # A layout switch (engine/layout.py): True = the value itself chooses tensors (norm, bias);
     # (name, n) = whether the value exceeds n (moe: experts > 1); (name, function of the config).
     switch: bool | tuple[str, int | Switch] = False
@@ -123,7 +127,7 @@ class Field(NamedTuple):
 
     def nothing(self) -> Any:
         """The empty value of the kind: 0, false, (), or None for text and counts."""
-        return {"int": 0, "bool": False, "sizes": ()}.get(self.kind)
+        return {"int": 0, "bool": False, "sizes": (), "parts": (), "tensors": ()}.get(self.kind)
 
     def parse(self, value: object) -> Any:
         """The value as the record holds it, or ValueError with the reason (no field name)."""
@@ -134,7 +138,20 @@ _MAMBA = (SSM, DECODER)  # the ssm_* fields: a state-space model's, and a hybrid
 
 
 def _mlp_layers(values: Values) -> int:
-    return len(values["layer_sizes"]) - 1
+    return max(len(values["layer_sizes"]) - 1, 0)
+
+
+def patches(values: Mapping[str, Any]) -> int:
+    """Patches of one image: (image_size // patch_size) ** 2 (a remainder is cropped, as the
+    patch convolution's stride leaves it)."""
+    side: int = values["image_size"] // values["patch_size"]
+    return side * side
+
+
+def tokens_per_image(values: Mapping[str, Any]) -> int:
+    """What a vision tower's blocks run over: the patches, the class token(s), the registers."""
+    extra: int = values["class_tokens"] + values["register_tokens"]
+    return patches(values) + extra
 
 
 _FIELD_LIST = (
@@ -149,8 +166,9 @@ _FIELD_LIST = (
     Field(
         "architecture",
         "enum",
-        "decoder (GPT), encoder (BERT), encoder-decoder (T5), mlp (plain feed-forward net) or ssm (a "
-        "state-space language model: Mamba, Mamba-2)",
+        "decoder (GPT), encoder (BERT), encoder-decoder (T5), mlp (plain feed-forward net), ssm (a "
+        "state-space language model: Mamba, Mamba-2), vision (a ViT: an encoder over image patches) or "
+        "composite (a model made of parts: towers, projectors, a language model)",
         default=DECODER,
         choices=ARCHITECTURES,
         only=ARCHITECTURES,
@@ -176,8 +194,85 @@ _FIELD_LIST = (
     Field("decoder_layers", "int", "decoder blocks (encoder-decoder only)", derived="layers", only=(ENCODER_DECODER,)),
     Field("d_model", "int", "hidden size", default=REQUIRED, only=(*TRANSFORMERS, SSM)),
     Field("heads", "int", "attention (query) heads", default=REQUIRED),
-    Field("vocab", "int", "vocabulary size", default=REQUIRED, only=(*TRANSFORMERS, SSM)),
-    Field("context", "int", "maximum sequence length", default=REQUIRED),
+    # vision towers (architecture: vision): what a patch embedding and its sequence are made of
+    Field(
+        "image_size",
+        "int",
+        "vision: the image's side in pixels (the position table's size)",
+        default=224,
+        only=(VISION,),
+    ),
+    Field("patch_size", "int", "vision: the side of one patch in pixels", default=16, only=(VISION,)),
+    Field("channels", "int", "vision: input channels (3 for RGB)", default=3, only=(VISION,)),
+    Field(
+        "temporal_patch",
+        "int",
+        "vision: frames in one patch (Qwen2.5-VL's Conv3d: 2); 1 = a still image's Conv2d",
+        default=1,
+        only=(VISION,),
+    ),
+    Field(
+        "patch_bias",
+        "bool",
+        "vision: the patch embedding has a bias (ViT, SigLIP: yes; CLIP, Pixtral, Qwen2.5-VL: no)",
+        default=True,
+        only=(VISION,),
+        switch=True,
+    ),
+    Field(
+        "class_tokens",
+        "int",
+        "vision: learned [CLS] vectors before the patches (ViT, CLIP: 1; SigLIP, Pixtral: 0); they take "
+        "rows of the position table",
+        default=1,
+        minimum=0,
+        only=(VISION,),
+        switch=("class_tokens", 0),
+    ),
+    Field(
+        "register_tokens",
+        "int",
+        "vision: learned register vectors after [CLS], without positions (DINOv2 with registers: 4)",
+        default=0,
+        minimum=0,
+        only=(VISION,),
+        switch=("register_tokens", 0),
+    ),
+    Field(
+        "mask_token",
+        "bool",
+        "vision: a learned d_model vector that replaces masked patches (DINOv2)",
+        default=False,
+        only=(VISION,),
+        switch=True,
+    ),
+    Field(
+        "layer_scale",
+        "bool",
+        "vision: a learned d_model scale on each block's attention and feed-forward outputs (DINOv2, CaiT)",
+        default=False,
+        only=(VISION,),
+        switch=True,
+    ),
+    Field(
+        "pool_head",
+        "bool",
+        "vision: SigLIP's attention-pooling head (a probe vector, a multi-head attention, a norm and an MLP "
+        "of d_ff); it runs once per image",
+        default=False,
+        only=(VISION,),
+        switch=True,
+    ),
+    Field("vocab", "int", "vocabulary size", default=REQUIRED, only=(*TEXT, SSM)),
+    Field(
+        "context",
+        "int",
+        "maximum sequence length",
+        default=REQUIRED,
+        derived="vision: the tokens of one image (patches + class_tokens + register_tokens)",
+        derive=tokens_per_image,
+        required_in=TEXT,
+    ),
     Field(
         "seq_len",
         "int",
@@ -243,7 +338,7 @@ _FIELD_LIST = (
         "the output head shares the token embedding",
         default=True,
         switch=True,
-        only=(*TRANSFORMERS, SSM),
+        only=(*TEXT, SSM),
     ),
     Field(
         "experts",
@@ -266,9 +361,10 @@ _FIELD_LIST = (
     Field(
         "pooler",
         "bool",
-        "the pooler: a d_model x d_model dense layer with bias (encoder only)",
-        default=True,
-        only=(ENCODER,),
+        "the pooler: a d_model x d_model dense layer with bias, on the first token (encoders, ViT)",
+        derived="true for encoder, else false",
+        derive=lambda v: v["architecture"] == ENCODER,
+        only=(ENCODER, VISION),
         off=False,
         switch=True,
     ),
@@ -617,6 +713,23 @@ _FIELD_LIST = (
         only=_MAMBA,
         when=MAMBA_BLOCKS,
         switch=True,
+    ),
+    # composite models (architecture: composite): parts, each an ordinary config, and loose tensors
+    Field(
+        "parts",
+        "parts",
+        "composite: the parts, in the order data flows (vision: {...}, projector: {...}, language: {...}); "
+        "each an ordinary config (any architecture but composite) or a preset name; counted one by one, "
+        "their components named part.component",
+        default=REQUIRED,
+        only=(COMPOSITE,),
+    ),
+    Field(
+        "tensors",
+        "tensors",
+        "composite: named tensors that belong to no part, each a list of its dimensions (CLIP's "
+        "logit_scale: [1]; Gemma 3's mm_input_projection: [1152, 3840]); not counted in FLOPs",
+        only=(COMPOSITE,),
     ),
     Field(
         "tokens",

@@ -455,3 +455,23 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     return str(value)
+
+
+def part_fields(part: object, name: str) -> dict[str, Any]:
+    """The fields of one part of a composite config: a mapping (its `extends:` resolved from the
+    current folder or the presets; a HuggingFace config converted) or a preset name."""
+    if isinstance(part, str):
+        preset = preset_path(part)
+        if preset is None:
+            raise ValueError(f"{name}: '{part}' is not a preset{closest_preset(part)}; give the part's fields")
+        part = {"extends": part}
+    if not isinstance(part, dict):
+        raise ValueError(f"{name}: must be a config (a mapping of fields) or a preset name, not {show(part)}")
+    if "model_type" in part:
+        from paramcalc.hf import convert
+
+        return convert(part, name, name)
+    if "extends" not in part:
+        return part
+    source = Source(name, name, "")
+    return _resolve_extends(dict(part), source, (name,), Path.cwd())

@@ -70,6 +70,12 @@ def _property(field: Field) -> dict[str, Any]:
     elif field.kind == "sizes":
         item = {"type": "integer", "minimum": 1, "maximum": field.maximum}
         prop.update(type="array", minItems=2, maxItems=MAX_LAYER_SIZES, items=item)
+    elif field.kind == "parts":  # each part is a config of its own (checked by parse_config) or a preset
+        part = {"anyOf": [{"type": "string"}, {"type": "object"}]}
+        prop.update(type="object", minProperties=1, additionalProperties=part)
+    elif field.kind == "tensors":
+        dims = {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1, "maximum": field.maximum}}
+        prop.update(type="object", additionalProperties=dims)
     if field.default is not None and field.default is not REQUIRED:
         prop["default"] = field.default
     return prop

@@ -180,3 +180,63 @@ def fast_parser(field: Field) -> Callable[[object], Any]:
         words = frozenset(field.choices)
         return lambda value: value if type(value) is str and value in words else parse(field, value)
     return lambda value: parse(field, value)
+
+
+MAX_PARTS = 16  # a model of more parts than this is not a model people download
+MAX_TENSORS = 64
+MAX_TENSOR_DIMS = 8
+
+
+def _name(key: object, what: str) -> str:
+    if not isinstance(key, str) or not key.isidentifier() or not key.isascii():
+        raise ValueError(f"{what} names are words (letters, digits, _), not {show(key)}")
+    return key
+
+
+def _parse_parts(field: Field, value: object) -> tuple[tuple[str, Any], ...]:
+    """name -> a config (a mapping, or a preset name), each parsed as a config of its own; the
+    problems of a part are reported under its name (``parts.vision.heads: ...``)."""
+    from paramcalc.config import parse_config
+    from paramcalc.errors import ConfigError
+    from paramcalc.loading import part_fields
+
+    if not isinstance(value, dict) or not value:
+        raise ValueError(f"must be a mapping of part names to configs, not {show(value)}")
+    if len(value) > MAX_PARTS:
+        raise ValueError(f"has {len(value)} parts; paramcalc counts at most {MAX_PARTS}")
+    parts = []
+    problems = []
+    for key, part in value.items():
+        name = _name(key, "part")
+        try:
+            fields = part_fields(part, name)
+            if fields.get("architecture") == "composite":
+                raise ValueError(f"{name}: a part is not itself composite (list its parts here)")
+            parts.append((name, parse_config(fields, name, name)))
+        except ConfigError as exc:
+            problems += [f"{name}.{p.field}: {p.message}" if p.field else f"{name}: {p.message}" for p in exc.problems]
+        except ValueError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ValueError("; ".join(problems))
+    return tuple(parts)
+
+
+def _parse_tensors(field: Field, value: object) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    if not isinstance(value, dict):
+        raise ValueError(f"must be a mapping of tensor names to their dimensions, not {show(value)}")
+    if len(value) > MAX_TENSORS:
+        raise ValueError(f"has {len(value)} tensors; paramcalc counts at most {MAX_TENSORS}")
+    out = []
+    for key, dims in value.items():
+        name = _name(key, "tensor")
+        sizes = [_whole(d) for d in dims] if isinstance(dims, list) else []
+        if not sizes or len(sizes) > MAX_TENSOR_DIMS or any(d is None or not 1 <= d <= field.maximum for d in sizes):
+            limit = f"1 to {MAX_TENSOR_DIMS} positive whole numbers"
+            raise ValueError(f"{name}: must be a list of {limit}, not {show(dims)}")
+        out.append((name, tuple(d for d in sizes if d is not None)))
+    return tuple(out)
+
+
+KIND_PARSERS["parts"] = _parse_parts
+KIND_PARSERS["tensors"] = _parse_tensors

@@ -51,7 +51,7 @@ def test_all_problems_at_once() -> None:
         ({"layers": True}, "m.yaml: layers: must be a whole number, not a boolean (True)"),
         ({"d_model": -64}, "m.yaml: d_model: must be positive, not -64"),
         ({"vocab": None}, "m.yaml: vocab: has no value (remove the line to use the default)"),
-        ({"pooler": False}, "m.yaml: pooler: does not apply to architecture 'decoder' (only to encoder)"),
+        ({"pooler": False}, "m.yaml: pooler: does not apply to architecture 'decoder' (only to encoder, vision)"),
         ({"tokens": "lots"}, "m.yaml: tokens: 'lots' is not a number (examples: 300e9, 3e11, 300B, 1.5T)"),
     ],
 )
@@ -74,7 +74,7 @@ def test_mlp_requires_layer_sizes() -> None:
         {"architecture": "mlp", "layer_sizes": [2]}
     )
     assert (
-        "m.yaml: heads: does not apply to architecture 'mlp' (only to decoder, encoder, encoder-decoder)"
+        "m.yaml: heads: does not apply to architecture 'mlp' (only to decoder, encoder, encoder-decoder, vision)"
         in problems({"architecture": "mlp", "layer_sizes": [2, 1], "heads": 2})
     )
 
@@ -94,7 +94,7 @@ def test_tokens_strings() -> None:
 
 def test_every_field_has_help() -> None:
     for field in FIELDS.values():
-        assert field.help and field.kind in {"str", "int", "bool", "enum", "count", "sizes"}
+        assert field.help and field.kind in {"str", "int", "bool", "enum", "count", "sizes", "parts", "tensors"}
 
 
 # ---- one place per field: FIELDS holds every default, the record none ----------------------
@@ -109,6 +109,7 @@ def test_the_record_is_built_from_fields_and_holds_no_defaults() -> None:
         # every attribute must be given: parse_config fills them from FIELDS
         Config("m", "decoder")  # type: ignore[call-arg]
     kinds = {"str": str, "int": int, "bool": bool, "enum": str, "count": int, "sizes": tuple}
+    kinds.update(parts=tuple, tensors=tuple)
     for name, hint in get_type_hints(Config).items():
         assert name in FIELDS, name  # the annotations only type the fields, they add none
         assert kinds[FIELDS[name].kind].__name__ in str(hint), (name, hint)
@@ -172,7 +173,9 @@ def test_the_readme_defaults_come_from_fields() -> None:
 def test_type_vocab_and_pooler_defaults_agree_everywhere() -> None:
     """The old record said type_vocab 0 and pooler false, FIELDS said 2 and true: one place now."""
     bert = parse_config({**BASE, "architecture": "encoder"})
-    assert (bert.type_vocab, bert.pooler) == (FIELDS["type_vocab"].default, FIELDS["pooler"].default) == (2, True)
+    pooler = FIELDS["pooler"].derivation()
+    assert pooler is not None and pooler({"architecture": "encoder"})
+    assert (bert.type_vocab, bert.pooler) == (FIELDS["type_vocab"].default, True) == (2, True)
     gpt = parse_config(BASE)
     assert (gpt.type_vocab, gpt.pooler) == (0, False)  # off: no token types and no pooler in a decoder
     assert not hasattr(gpt, "moe_layers")
@@ -290,11 +293,13 @@ def test_unknown_architecture_suppresses_what_follows_from_it(run: Run, tmp_path
     result = run("count", str(path))
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == (
-        f"paramcalc: {path}: architecture: 'cnn' is not one of decoder, encoder, encoder-decoder, mlp, ssm\n"
+        f"paramcalc: {path}: architecture: 'cnn' is not one of decoder, encoder, encoder-decoder, mlp, ssm, vision, "
+        "composite\n"
         f"paramcalc: {path}: layers: must be positive, not 0\n"  # a problem of its own, still reported
     )
     path.write_text("architecture: decodr\nlayers: 2\n")
     assert run("count", str(path)).stderr == (
-        f"paramcalc: {path}: architecture: 'decodr' is not one of decoder, encoder, encoder-decoder, mlp, ssm "
+        f"paramcalc: {path}: architecture: 'decodr' is not one of decoder, encoder, encoder-decoder, mlp, ssm, vision, "
+        "composite "
         "(did you mean 'decoder'?)\n"
     )

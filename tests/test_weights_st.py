@@ -331,7 +331,7 @@ def test_hostile_headers_refused_fast(case: str) -> None:
     start = time.perf_counter()
     with pytest.raises(LoadError) as caught:
         read_safetensors(source)
-    assert time.perf_counter() - start < 1.0  # alone: < 0.1 s, the largest (65,537 tensors) ~0.3 s
+    assert time.perf_counter() - start < 10.0  # a guard against a pathological parse, not a timing: alone < 0.3 s
     message = str(caught.value)
     assert message.startswith("bad.safetensors: ") and reason in message and "\n" not in message, message
     assert len(message) < 300

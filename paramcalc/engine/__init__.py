@@ -21,6 +21,12 @@ def analyze(config: Config, tokens: int | None = None, causal: bool = False) -> 
     config's `seq_len`. The report's components (term by term) are built on first use.
     """
     n = count(config)
+    if config.parts:  # FLOPs per token are the language part's (see Report.part_reports for each part's)
+        main = config.main_part
+        m = count(main)
+        flops = estimate(main, m.matmul, m.active, m.total, tokens, causal)
+    else:
+        flops = estimate(config, n.matmul, n.active, n.total, tokens, causal)
     return Report(
         config,
         n.total,
@@ -29,7 +35,7 @@ def analyze(config: Config, tokens: int | None = None, causal: bool = False) -> 
         n.total - n.embedding,
         n.active,
         memory_by_dtype(n.total),
-        estimate(config, n.matmul, n.active, n.total, tokens, causal),
+        flops,
         n.routed,
         n.lookup,
     )

@@ -20,7 +20,7 @@ from operator import attrgetter, gt
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from paramcalc.config import Config
-from paramcalc.fields import ACTIVATIONS, DECODER, ENCODER_DECODER, FIELDS, MLP, SSM
+from paramcalc.fields import ACTIVATIONS, COMPOSITE, DECODER, ENCODER_DECODER, FIELDS, MLP, SSM, VISION
 
 # Component names: constants, not strings typed in three places.
 TOKEN_EMBEDDING = "token_embedding"  # noqa: S105 (a name, not a password)
@@ -41,6 +41,10 @@ SHARED_EXPERT = "shared_expert"
 MLM_TRANSFORM = "mlm_transform"
 MIXER = "mixer"  # a state-space block's mixer (Mamba's in_proj ... out_proj)
 LINEAR_ATTENTION = "linear_attention"  # a gated DeltaNet block's mixer (Qwen3-Next)
+PATCH_EMBEDDING = "patch_embedding"  # a vision tower's patch projection
+SPECIAL_TOKENS = "special_tokens"  # a vision tower's learned [CLS], register and mask vectors
+LAYER_SCALE = "layer_scale"
+POOL_HEAD = "pool_head"  # SigLIP's attention-pooling head
 
 # Components left out of Kaplan et al. 2020's non-embedding count (Section 2.1): token and
 # position embeddings (and token types), and an untied output head.
@@ -120,6 +124,13 @@ DIMENSIONS: dict[str, Callable[[Config], int]] = {
     "heads*(head_dim+v_head_dim)": lambda c: c.heads * (c.head_dim + c.v_head_dim),
     "heads*v_head_dim": lambda c: c.heads * c.v_head_dim,
     "u,v": lambda c: 2,  # Transformer-XL's two query biases
+    # vision towers
+    "channels*temporal_patch*patch_size^2": lambda c: c.channels * c.temporal_patch * c.patch_size**2,
+    "patches+class_tokens": lambda c: c.patches + c.class_tokens,
+    "class_tokens": attrgetter("class_tokens"),
+    "register_tokens": attrgetter("register_tokens"),
+    "3*d_model": lambda c: 3 * c.d_model,
+    "2": lambda c: 2,
     "1": lambda c: 1,
 }
 
@@ -423,13 +434,55 @@ def _mlp(s: Switches) -> list[ComponentLayout]:
     ]
 
 
+def _vision(s: Switches) -> list[ComponentLayout]:
+    """A vision transformer (Dosovitskiy et al. 2021, ViT, Section 3.1; transformers' ViTModel,
+    CLIPVisionModel, SiglipVisionModel, Dinov2Model): the patch embedding, a convolution of
+    patch_size stride over channels x temporal_patch frames (a d_model x channels x
+    temporal_patch x patch_size^2 weight, a bias with patch_bias), the [CLS] and register
+    vectors and DINOv2's mask token, a position table of patches + class_tokens rows (learned),
+    an optional norm before the blocks (CLIP's pre_layrnorm), the blocks (as an encoder's, with
+    DINOv2's layer scales), a final norm, a pooler, and SigLIP's attention-pooling head."""
+    patch = _linear("patch", (), "channels*temporal_patch*patch_size^2", "d_model", s.patch_bias)
+    out = [_component(PATCH_EMBEDDING, patch)]
+    special = []
+    if s.class_tokens:
+        special.append(Shape("class", WEIGHT, ("class_tokens", "d_model")))
+    if s.register_tokens:
+        special.append(Shape("registers", WEIGHT, ("register_tokens", "d_model")))
+    if s.mask_token:
+        special.append(Shape("mask", WEIGHT, ("d_model",)))
+    if special:
+        out.append(_component(SPECIAL_TOKENS, special))
+    if s.position == "learned":
+        out.append(_component(POSITION_EMBEDDING, [Shape("position", WEIGHT, ("patches+class_tokens", "d_model"))]))
+    if s.embedding_norm:
+        out.append(_component(EMBEDDING_NORM, _norm("pre", s, ())))
+    out += _block(s, "", "layers", False)
+    if s.layer_scale:  # DINOv2's layer_scale1 and layer_scale2: a d_model gain on each residual branch
+        out.append(_component(LAYER_SCALE, [Shape("layer_scale", WEIGHT, ("layers", "2", "d_model"))]))
+    if s.pooler:  # ViTModel's pooler: dense d_model -> d_model with bias, on [CLS]
+        out.append(_component(POOLER, _linear("pooler", (), "d_model", "d_model", True)))
+    if s.pool_head:  # SigLIP's MultiheadAttentionPoolingHead: a probe query, torch's MultiheadAttention
+        head = [Shape("probe", WEIGHT, ("d_model",))]  # (in_proj d_model -> 3 d_model, out_proj), a norm, an MLP
+        head += [Shape("in_proj", WEIGHT, ("d_model", "3*d_model")), Shape("in_proj", BIAS, ("3*d_model",))]
+        head += _linear("out_proj", (), "d_model", "d_model", True) + _norm("norm", s, ())
+        head += _linear("fc1", (), "d_model", "d_ff", True) + _linear("fc2", (), "d_ff", "d_model", True)
+        out.append(_component(POOL_HEAD, [shape._replace(matmul=False) for shape in head]))  # once per image
+    return out
+
+
 @lru_cache(maxsize=1024)
 def layout(s: Switches) -> tuple[ComponentLayout, ...]:
-    """Every component of the model, in the order data flows through it."""
+    """Every component of the model, in the order data flows through it (a composite's are its
+    parts', counted by params.py part by part)."""
     if s.architecture == MLP:
         return tuple(_mlp(s))
     if s.architecture == SSM:
         return tuple(_state_space(s))
+    if s.architecture == VISION:
+        return tuple(_vision(s))
+    if s.architecture == COMPOSITE:
+        return ()
     e = "embedding_dim" if s.projected_embedding else "d_model"
     out = [_component(TOKEN_EMBEDDING, [Shape("token", WEIGHT, ("vocab", e))])]
     if s.position == "learned":

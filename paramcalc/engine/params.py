@@ -150,8 +150,34 @@ def _plan(s: Switches) -> Plan:
     return Plan(comps, names, tuple(dimension(n) for n in names), shapes)
 
 
+def _loose(config: Config) -> int:
+    """A composite's named tensors (CLIP's logit_scale, ...): weights of no part."""
+    total = 0
+    for _, dims in config.tensors:
+        n = 1
+        for d in dims:
+            n *= d
+        total += n
+    return total
+
+
+def _composite(config: Config) -> Counts:
+    """A composite's totals: its parts', summed, and its loose tensors (as weights)."""
+    sums = [0] * len(Counts._fields)
+    for _, part in config.parts:
+        for i, value in enumerate(count(part)):
+            sums[i] += value
+    loose = _loose(config)
+    sums[0] += loose  # total
+    sums[1] += loose  # weights
+    sums[4] += loose  # active
+    return Counts(*sums)
+
+
 def count(config: Config) -> Counts:
     """The totals of `config`: each shape's product of dimensions, summed."""
+    if config.parts:
+        return _composite(config)
     plan = _plan(switches(config))
     size = [dim(config) for dim in plan.dimensions]
     weights = biases = embedding = routed = matmul = routed_matmul = lookup = 0
@@ -184,7 +210,13 @@ def count(config: Config) -> Counts:
 
 
 def components(config: Config) -> list[Component]:
-    """Every component of the model, in the order data flows through it, term by term."""
+    """Every component of the model, in the order data flows through it, term by term; a
+    composite's are its parts' (``vision.attention``), then its loose tensors."""
+    if config.parts:
+        out = [Component(f"{name}.{comp.name}", comp.terms) for name, part in config.parts for comp in components(part)]
+        for name, dims in config.tensors:
+            out.append(Component(name, (Term(name, WEIGHT, tuple((f"d{i}", d) for i, d in enumerate(dims))),)))
+        return out
     plan = _plan(switches(config))
     size = {name: dim(config) for name, dim in zip(plan.names, plan.dimensions)}
     return [

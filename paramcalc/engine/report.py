@@ -117,5 +117,35 @@ class Report:
                 "causal": f.causal,
                 "unit": f.unit,
             },
+            **({"parts": self.part_summaries()} if self.config.parts else {}),
             "config": self.config.to_dict(),
         }
+
+    def part_reports(self) -> list[tuple[str, Report]]:
+        """A composite's parts, each analysed on its own (its FLOPs per token of its own input)."""
+        from paramcalc.engine import analyze
+
+        causal = self.flops.causal
+        return [(name, analyze(part, causal=causal)) for name, part in self.config.parts]
+
+    def part_summaries(self) -> list[dict[str, Any]]:
+        """Per part: its subtotal and its forward FLOPs, per token of its own sequence; a vision
+        tower's also per image (tokens_per_image x per token: every patch, [CLS] and register
+        token runs through every block)."""
+        out = []
+        for name, report in self.part_reports():
+            config, f = report.config, report.flops
+            row: dict[str, Any] = {
+                "name": name,
+                "architecture": config.architecture,
+                "params": report.total,
+                "active": report.active,
+                "forward_flops_per_token": f.forward_per_token,
+                "unit": f.unit,
+            }
+            if config.is_vision:
+                row["patches_per_image"] = config.patches
+                row["tokens_per_image"] = config.context
+                row["forward_flops_per_image"] = f.forward_per_token * config.context
+            out.append(row)
+        return out

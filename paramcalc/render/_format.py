@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from paramcalc.config import Config
 from paramcalc.engine.flops import TOKENS_FROM_CHINCHILLA, TOKENS_FROM_CONFIG, TOKENS_FROM_OPTION
 from paramcalc.engine.layout import BIAS
 from paramcalc.engine.params import Component, Term
@@ -45,15 +46,34 @@ RECURRENT_NOTE = (
 )
 
 
+COMPOSITE_NOTE = (
+    "Composite: each part is counted as a config of its own and its components named part.component; "
+    "the FLOPs above are the language part's, per text token; the parts table gives each part's per token of "
+    "its own input, and a vision tower's per image (tokens per image x per token: every patch, [CLS] and "
+    "register token runs through every block; a pooling head's once-per-image work is not counted)."
+)
+
+
 def notes(report: Report) -> str:
     """The conventions under a count, for its architecture."""
+    if report.config.parts:
+        return f"{UNITS_NOTE} {COMPOSITE_NOTE} {notes_of(report.config.main_part)}"
     if report.config.is_mlp:
         return f"{MLP_UNITS_NOTE} {MLP_FLOPS_NOTE}"
     if report.config.is_ssm:
         return f"{UNITS_NOTE} {SSM_FLOPS_NOTE}"
-    if report.config.recurrent_layers:
-        return f"{UNITS_NOTE} {FLOPS_NOTE} {RECURRENT_NOTE}"
-    return f"{UNITS_NOTE} {FLOPS_NOTE}"
+    return f"{UNITS_NOTE} {notes_of(report.config)}"
+
+
+def notes_of(config: Config) -> str:
+    """The FLOPs conventions of one (non-composite) config."""
+    if config.is_mlp:
+        return MLP_FLOPS_NOTE
+    if config.is_ssm:
+        return SSM_FLOPS_NOTE
+    if config.recurrent_layers:
+        return f"{FLOPS_NOTE} {RECURRENT_NOTE}"
+    return FLOPS_NOTE
 
 
 def count(n: int) -> str:
@@ -128,6 +148,8 @@ def summary_rows(report: Report) -> list[tuple[str, str]]:
             rows.append(("active without the input embedding", count(report.active - report.input_embedding)))
     rows += [(f"weights in {d}", size(report.memory_bytes[d])) for d in DTYPES]
     forward = f"forward FLOPs per {per}"
+    if report.config.parts:
+        forward += f" of {report.config.main_part_name}"
     if f.seq_len is not None and not mlp:
         forward += f" (attention at {f.seq_len:,} tokens{', causal' if f.causal else ''})"
     rows += [(forward, sci(f.forward_per_token)), (f"training FLOPs per {per}", sci(f.training_per_token))]

@@ -19,6 +19,7 @@ from paramcalc.render._format import (
     notes,
     ratio,
     row_value,
+    sci,
     share,
     signed,
     size,
@@ -89,6 +90,36 @@ COUNT_COLUMNS = (
     Column("fp32", drop=7),
     Column("fp16", drop=8),
 )
+SUBTOTAL = "subtotal"  # a composite part's row in the component table: its sum, in bold
+
+
+def _parts_table(report: Report) -> Table:
+    """A composite's parts: subtotal, share, forward FLOPs per token of its own input, and a
+    vision tower's per image."""
+    rows = []
+    for part in report.part_summaries():
+        per_image = part.get("forward_flops_per_image")
+        rows.append(
+            [
+                part["name"],
+                part["architecture"],
+                count(part["params"]),
+                share(part["params"], report.total),
+                sci(part["forward_flops_per_token"]) + (f" / {part['unit']}" if part["unit"] != "token" else ""),
+                "" if per_image is None else f"{sci(per_image)} ({part['tokens_per_image']:,} tokens)",
+            ]
+        )
+    columns = (
+        Column("part", LEFT),
+        Column("architecture", LEFT, drop=4),
+        Column("params"),
+        Column("share", drop=3),
+        Column("forward FLOPs per token", drop=2),
+        Column("per image", drop=1),
+    )
+    return Table(columns, rows, title="parts")
+
+
 CSV_HEADER = ("component", "params", "weights", "biases", "share", *(f"{d}_bytes" for d in DTYPES))
 
 
@@ -141,9 +172,22 @@ class CountResult:
         return data
 
     def _rows(self) -> list[tuple[str, int, int, int, str]]:
-        """(name, params, weights, biases, style) per component, with its parts under --detail."""
+        """(name, params, weights, biases, style) per component, with its parts under --detail;
+        a composite's parts each start with their subtotal (style SUBTOTAL)."""
         out = []
+        subtotals: dict[str, list[int] | None] = {name: [0, 0, 0] for name, _ in self.report.config.parts}
         for comp in self.report.components:
+            group = comp.name.split(".", 1)[0]
+            sums = subtotals.get(group)
+            if sums is not None:
+                sums[0] += comp.params
+                sums[1] += comp.weights
+                sums[2] += comp.biases
+        for comp in self.report.components:
+            group = comp.name.split(".", 1)[0]
+            sums = subtotals.pop(group, None)
+            if sums is not None:
+                out.append((group, sums[0], sums[1], sums[2], SUBTOTAL))
             out.append((comp.name, comp.params, comp.weights, comp.biases, ""))
             if self.detail:
                 for part in self.report.detail_parts(comp):
@@ -159,6 +203,7 @@ class CountResult:
         for name, params, weights, biases, style in [*self._rows(), ("total", total, r.weights, r.biases, BOLD)]:
             memory = memory_by_dtype(params)
             indent = "  " if style == DIM else ""
+            style = BOLD if style == SUBTOTAL else style
             row = [
                 indent + name,
                 count(params),
@@ -170,7 +215,7 @@ class CountResult:
                 size(memory["fp16"]),
             ]
             if stored is not None:
-                part = stored.component(name) if style != DIM else None
+                part = stored.component(name) if style not in (DIM, BOLD) else None
                 row.append(size(stored.bytes) if name == "total" else size(part.bytes) if part else "")
             cells.append(row)
             styles.append(style)
@@ -188,6 +233,8 @@ class CountResult:
         ]
         if self.explain:
             doc += self._explanation()
+        if r.config.parts:
+            doc.append(_parts_table(r))
         doc.append(pairs(summary_rows(r), ("summary", "value")))
         if stored is not None:
             from paramcalc.results.weights import checkpoint_rows
