@@ -268,6 +268,7 @@ class Config(_Record):
 # from its period (the last block of each k).
 _QUIET: dict[str, Callable[[Config], Any]] = {
     "seq_len": attrgetter("context"),
+    "layers": lambda c: 0,  # an encoder-decoder given encoder_layers and decoder_layers only
     "moe_offset": lambda c: c.moe_every - 1,
     "attention_offset": lambda c: max(c.attention_every - 1, 0),
 }
