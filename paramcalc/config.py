@@ -161,6 +161,14 @@ class Config(_Record):
     ssm_conv_bias: bool
     ssm_norms: bool
     expert_bias: bool
+    # seq2seq and speech (issue 14)
+    decoder_d_ff: int
+    k_bias: bool
+    stack_positions: bool
+    encoder_context: int
+    stack_embeddings: bool
+    relative_per_layer: bool
+    mel_bins: int
 
     @property
     def is_moe(self) -> bool:
