@@ -176,6 +176,14 @@ class Config(_Record):
     pool_head: bool
     parts: tuple[tuple[str, Config], ...]
     tensors: tuple[tuple[str, tuple[int, ...]], ...]
+    # seq2seq and speech (issue 14)
+    decoder_d_ff: int
+    k_bias: bool
+    stack_positions: bool
+    encoder_context: int
+    stack_embeddings: bool
+    relative_per_layer: bool
+    mel_bins: int
 
     @property
     def is_moe(self) -> bool:
@@ -318,6 +326,7 @@ def _shown(name: str, value: Any) -> Any:
 # from its period (the last block of each k).
 _QUIET: dict[str, Callable[[Config], Any]] = {
     "seq_len": attrgetter("context"),
+    "layers": lambda c: 0,  # an encoder-decoder given encoder_layers and decoder_layers only
     "moe_offset": lambda c: c.moe_every - 1,
     "attention_offset": lambda c: max(c.attention_every - 1, 0),
 }

@@ -731,6 +731,74 @@ _FIELD_LIST = (
         "logit_scale: [1]; Gemma 3's mm_input_projection: [1152, 3840]); not counted in FLOPs",
         only=(COMPOSITE,),
     ),
+    # --- seq2seq and speech (issue 14): bart, mbart, mt5, umt5, whisper -----------------------------
+    Field(
+        "decoder_d_ff",
+        "int",
+        "encoder-decoder: the decoder's feed-forward inner size when it differs from the encoder's d_ff (BART "
+        "configs keep encoder_ffn_dim and decoder_ffn_dim)",
+        derived="d_ff",
+        only=(ENCODER_DECODER,),
+        switch=("decoder_ff", lambda c: c.decoder_d_ff != c.d_ff),
+    ),
+    Field(
+        "k_bias",
+        "bool",
+        "encoder-decoder: a bias on the key projection (Whisper: q, v and out have one, k has none)",
+        derived="qkv_bias",
+        off=lambda v: v["qkv_bias"],  # elsewhere the key projection follows qkv_bias
+        only=(ENCODER_DECODER,),
+        switch=True,
+    ),
+    Field(
+        "stack_positions",
+        "bool",
+        "encoder-decoder: each stack has its own learned position table (encoder_context and context rows, "
+        "each + position_offset) and, with embedding_norm, its own embedding norm (BART, mBART, Whisper); "
+        "false: one table and one norm before both stacks",
+        default=False,
+        only=(ENCODER_DECODER,),
+        switch=True,
+    ),
+    Field(
+        "encoder_context",
+        "int",
+        "encoder-decoder with stack_positions: rows of the encoder's position table, the encoder's input "
+        "length (Whisper: 1500 audio frames, max_source_positions)",
+        derived="context",
+        only=(ENCODER_DECODER,),
+        when=When("stack_positions", None, "a position table per stack (stack_positions: true)", among=(True,)),
+    ),
+    Field(
+        "stack_embeddings",
+        "bool",
+        "encoder-decoder: the encoder and the decoder each hold a vocab x embedding_dim token embedding of "
+        "their own besides the shared one (BART, mBART and Switch with tie_word_embeddings false)",
+        default=False,
+        only=(ENCODER_DECODER,),
+        switch=True,
+    ),
+    Field(
+        "relative_per_layer",
+        "bool",
+        "relative positions: every self-attention layer has its own buckets x heads bias table (UMT5); "
+        "false: the first block of each stack holds it (T5)",
+        default=False,
+        only=(DECODER, ENCODER_DECODER),
+        when=When("position", None, "relative positions (position: relative)", among=("relative",)),
+        switch=True,
+    ),
+    Field(
+        "mel_bins",
+        "int",
+        "encoder-decoder with audio input (Whisper): mel filterbank channels; the encoder starts with two "
+        "conv1d layers of kernel 3 with biases, mel_bins -> d_model -> d_model (the second with stride 2), "
+        "and has no token embedding of its own; 0 = text input",
+        default=0,
+        minimum=0,
+        only=(ENCODER_DECODER,),
+        switch=("audio_conv", 0),
+    ),
     Field(
         "tokens",
         "count",

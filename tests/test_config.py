@@ -191,6 +191,16 @@ def test_to_dict_round_trips_for_every_preset() -> None:
         assert parse_config(fields, name) == c, name
 
 
+def test_to_dict_round_trips_an_encoder_decoder_given_its_stacks_only() -> None:
+    """An encoder-decoder may give encoder_layers and decoder_layers without layers: to_dict
+    used to write layers 0, which parse_config refuses."""
+    given = {k: v for k, v in BASE.items() if k != "layers"}
+    c = parse_config({**given, "architecture": "encoder-decoder", "encoder_layers": 3, "decoder_layers": 2})
+    fields = {k: v for k, v in c.to_dict().items() if v is not None}
+    assert "layers" not in fields
+    assert parse_config(fields) == c
+
+
 def test_enum_words_in_any_case() -> None:
     c = parse_config({**BASE, "norm": "RMSNorm", "activation": "SwiGLU", "architecture": "Decoder"})
     assert (c.norm, c.activation, c.architecture) == ("rmsnorm", "swiglu", "decoder")

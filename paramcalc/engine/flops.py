@@ -33,6 +33,15 @@
   readout S^T q (2): 7 x value_heads x key_dim x value_dim. The exp, softplus, SiLU and norms
   are not counted (as a transformer's softmax and norms are not). Chunked training kernels
   (Mamba-2's SSD) do more work than this per token; the figure is the recurrence's.
+- Speech encoder-decoders (Whisper, ``mel_bins`` > 0): the encoder always sees one 30 s window
+  of ``encoder_context`` (1500) audio frames, whatever the transcript's length. Per token, the
+  encoder's self-attention and the decoder's cross-attention use encoder_context keys and the
+  decoder's self-attention seq_len keys (causal: half). The conv1d front end runs per audio frame,
+  not per token, so it is left out of the per-token figure; :func:`audio_encoder_flops` gives the
+  encoder's forward FLOPs per window: conv1 2 x 3 x mel_bins x d_model per input frame (2 x
+  encoder_context of them: Whisper's 3000 mel frames per 30 s, stride 1), conv2 2 x 3 x d_model^2
+  per output frame (stride 2), then per frame 2 x the encoder blocks' matmul weights and the
+  encoder self-attention products over encoder_context keys. Biases are not counted.
 - Training per token = 3 x forward (backward = 2 x forward).
 - Training tokens: the tokens option, else the config's ``tokens``, else 20 x parameters
   (Chinchilla's compute-optimal rule of thumb).
@@ -105,6 +114,8 @@ def attention_products_per_token(config: Config, seq_len: int | None = None, cau
         return 0
     seq = seq_len or config.seq_len
     width = 2 * config.heads * (config.qk_head_dim + config.v_dim)
+    if config.mel_bins and config.is_encoder_decoder:  # speech (Whisper): see audio_attention_per_token
+        return audio_attention_per_token(config, seq, width, causal)
     masked = config.decoder_layers if config.is_encoder_decoder else config.layers if config.generates else 0
     masked = min(masked, layers)  # a hybrid decoder: its attending blocks only
     window = config.sliding_window
@@ -168,3 +179,34 @@ def estimate(config: Config, matmul: int, active: int, total: int, tokens: int |
         training * used / six_nd,
         PER_EXAMPLE if config.is_mlp else PER_TOKEN,
     )
+
+
+def audio_attention_per_token(config: Config, seq: int, width: int, causal: bool) -> int:
+    """A speech encoder-decoder's attention products per token (the module docstring): encoder
+    self-attention and cross-attention over encoder_context keys, decoder self-attention over
+    `seq` (with `causal`, the lower triangle: half). `width`: 2 x heads x (qk + v head dims)."""
+    frames = config.encoder_context
+    decoder = config.decoder_layers * width * seq
+    return (config.encoder_layers + config.decoder_layers) * width * frames + (decoder // 2 if causal else decoder)
+
+
+def audio_encoder_flops(config: Config) -> int:
+    """Forward FLOPs of a speech encoder over one input window of encoder_context frames (Whisper:
+    30 s of audio, 1500 frames): the two convolutions, then per frame 2 x the encoder blocks'
+    matmul weights and the encoder self-attention products over encoder_context keys. 0 without
+    an audio front end (mel_bins 0). FLOPs, not MACs; biases not counted."""
+    if not (config.mel_bins and config.is_encoder_decoder):
+        return 0
+    from paramcalc.engine.params import components
+
+    frames, d_model = config.encoder_context, config.d_model
+    conv = 2 * 3 * config.mel_bins * d_model * 2 * frames + 2 * 3 * d_model * d_model * frames
+    matmul = sum(
+        term.count
+        for component in components(config)
+        if component.name.startswith("encoder.")
+        for term in component.terms
+        if term.matmul
+    )
+    width = 2 * config.heads * (config.qk_head_dim + config.v_dim)
+    return conv + frames * 2 * matmul + config.encoder_layers * width * frames * frames

@@ -45,6 +45,7 @@ PATCH_EMBEDDING = "patch_embedding"  # a vision tower's patch projection
 SPECIAL_TOKENS = "special_tokens"  # a vision tower's learned [CLS], register and mask vectors
 LAYER_SCALE = "layer_scale"
 POOL_HEAD = "pool_head"  # SigLIP's attention-pooling head
+AUDIO_CONV = "audio_conv"  # a speech encoder's conv1d front end (Whisper)
 
 # Components left out of Kaplan et al. 2020's non-embedding count (Section 2.1): token and
 # position embeddings (and token types), and an untied output head.
@@ -131,6 +132,12 @@ DIMENSIONS: dict[str, Callable[[Config], int]] = {
     "register_tokens": attrgetter("register_tokens"),
     "3*d_model": lambda c: 3 * c.d_model,
     "2": lambda c: 2,
+    # seq2seq and speech (issue 14)
+    "decoder_d_ff": attrgetter("decoder_d_ff"),
+    "encoder_context": attrgetter("encoder_context"),
+    "encoder_context+position_offset": lambda c: c.encoder_context + c.position_offset,
+    "mel_bins": attrgetter("mel_bins"),
+    "3": lambda c: 3,  # Whisper's conv1d kernel width
     "1": lambda c: 1,
 }
 
@@ -229,7 +236,7 @@ def _attention(s: Switches, layers: str) -> list[Shape]:
     q_out = "2*heads*head_dim" if s.attention_gate else q_dim  # Qwen3-Next: queries and their output gate
     shapes = [
         *_linear("q", (layers,), "d_model", q_out, s.qkv_bias),
-        *_linear("k", (layers,), "d_model", kv_dim, s.qkv_bias),
+        *_linear("k", (layers,), "d_model", kv_dim, s.k_bias),
         *_linear("v", (layers,), "d_model", kv_dim, s.qkv_bias),
         *_linear("o", (layers,), q_dim, "d_model", s.out_bias),
     ]
@@ -320,7 +327,8 @@ def _block(s: Switches, prefix: str, layers: str, cross: bool) -> list[Component
     if s.moe:
         out += _mixture(s, prefix)
     else:
-        out.append(_component(prefix + FEED_FORWARD, _feed_forward(s, (layers,))))
+        ff = "decoder_d_ff" if cross and s.decoder_ff else "d_ff"  # BART: decoder_ffn_dim may differ
+        out.append(_component(prefix + FEED_FORWARD, _feed_forward(s, (layers,), ff=ff)))
     norms: list[Shape] = []
     if cross:
         norms = _norm("per_layer", s, (layers, "norms_per_layer+1"))
@@ -356,9 +364,12 @@ def _mixture(s: Switches, prefix: str) -> list[ComponentLayout]:
     return out
 
 
-def _relative_table(prefix: str) -> ComponentLayout:
-    """T5's relative attention bias: buckets x heads, held by the first block of a stack."""
-    return _component(prefix + POSITION_EMBEDDING, [Shape("relative", WEIGHT, ("relative_buckets", "heads"))])
+def _relative_table(s: Switches, prefix: str, layers: str) -> ComponentLayout:
+    """T5's relative attention bias: buckets x heads, held by the first block of a stack; UMT5's
+    (relative_per_layer): one in every self-attention layer (modeling_umt5.py, UMT5Attention with
+    has_relative_attention_bias in each block; cross-attention has none)."""
+    dims = (layers, "relative_buckets", "heads") if s.relative_per_layer else ("relative_buckets", "heads")
+    return _component(prefix + POSITION_EMBEDDING, [Shape("relative", WEIGHT, dims)])
 
 
 def _xl_position(s: Switches, layers: str, prefix: str) -> ComponentLayout:
@@ -485,12 +496,13 @@ def layout(s: Switches) -> tuple[ComponentLayout, ...]:
         return ()
     e = "embedding_dim" if s.projected_embedding else "d_model"
     out = [_component(TOKEN_EMBEDDING, [Shape("token", WEIGHT, ("vocab", e))])]
-    if s.position == "learned":
+    per_stack = s.architecture == ENCODER_DECODER and s.stack_positions  # BART, Whisper: tables in each stack
+    if s.position == "learned" and not per_stack:
         rows = "context+position_offset" if s.position_offset else "context"
         out.append(_component(POSITION_EMBEDDING, [Shape("position", WEIGHT, (rows, "d_model"))]))
     if s.type_vocab:
         out.append(_component(TYPE_EMBEDDING, [Shape("type", WEIGHT, ("type_vocab", "d_model"))]))
-    if s.embedding_norm:
+    if s.embedding_norm and not per_stack:
         out.append(_component(EMBEDDING_NORM, _norm("embedding", s, ())))
     if s.projected_embedding:  # OPT-350m: embeddings narrower than the model, projected in and out, no bias
         projections = _linear("project_in", (), e, "d_model", False) + _linear("project_out", (), "d_model", e, False)
@@ -498,12 +510,13 @@ def layout(s: Switches) -> tuple[ComponentLayout, ...]:
 
     if s.architecture == ENCODER_DECODER:
         for prefix, layers, cross in (("encoder.", "encoder_layers", False), ("decoder.", "decoder_layers", True)):
+            out += _stack_embeddings(s, prefix, e, cross)
             if s.position == "relative":
-                out.append(_relative_table(prefix))
+                out.append(_relative_table(s, prefix, layers))
             out += _block(s, prefix, layers, cross)
     else:
         if s.position == "relative":
-            out.append(_relative_table(""))
+            out.append(_relative_table(s, "", "layers"))
         out += _block(s, "", "layers", False)
 
     if s.mlm_head:  # BERT's masked-LM transform: dense d_model -> d_model with bias, a norm
@@ -520,3 +533,37 @@ def layout(s: Switches) -> tuple[ComponentLayout, ...]:
             _component(POOLER, [Shape("pooler", WEIGHT, ("d_model", "d_model")), Shape("pooler", BIAS, ("d_model",))])
         )
     return tuple(out)
+
+
+# --- seq2seq and speech (issue 14): bart, mbart, mt5, umt5, whisper -------------------------------
+
+
+def _stack_embeddings(s: Switches, prefix: str, e: str, decoder: bool) -> list[ComponentLayout]:
+    """What one stack of an encoder-decoder holds before its blocks. stack_embeddings: a token
+    embedding of its own besides the shared one (BART and Switch with tie_word_embeddings false:
+    modeling_bart.py's encoder and decoder embed_tokens, untied from model.shared). audio_conv
+    (the encoder only): Whisper's conv1 mel_bins -> d_model and conv2 d_model -> d_model, kernel 3,
+    with biases (modeling_whisper.py, WhisperEncoder); their FLOPs are per audio frame, not per
+    token, so they are not marked as matmuls (flops.audio_encoder_flops counts them).
+    stack_positions: a learned position table per stack, encoder_context (the encoder) or context
+    rows, + position_offset (BART's BartLearnedPositionalEmbedding keeps 2 more; Whisper's encoder
+    table is sinusoidal at init but an nn.Embedding parameter all the same), and the stack's
+    embedding norm (BART's layernorm_embedding)."""
+    out = []
+    if s.stack_embeddings:
+        out.append(_component(prefix + TOKEN_EMBEDDING, [Shape("token", WEIGHT, ("vocab", e))]))
+    if s.audio_conv and not decoder:
+        shapes = [
+            Shape("conv1", WEIGHT, ("d_model", "mel_bins", "3")),
+            Shape("conv1", BIAS, ("d_model",)),
+            Shape("conv2", WEIGHT, ("d_model", "d_model", "3")),
+            Shape("conv2", BIAS, ("d_model",)),
+        ]
+        out.append(_component(prefix + AUDIO_CONV, shapes))
+    if s.stack_positions and s.position == "learned":
+        context = "context" if decoder else "encoder_context"
+        rows = f"{context}+position_offset" if s.position_offset else context
+        out.append(_component(prefix + POSITION_EMBEDDING, [Shape("position", WEIGHT, (rows, "d_model"))]))
+    if s.stack_positions and s.embedding_norm:
+        out.append(_component(prefix + EMBEDDING_NORM, _norm("embedding", s, ())))
+    return out

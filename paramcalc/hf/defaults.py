@@ -651,6 +651,64 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "vocab_size": 32000,
     },
 }
+# Read off transformers 5.24.0's BartConfig, MBartConfig (the same numbers), MT5Config and UMT5Config (the
+# same), LongT5Config (T5Config's) and WhisperConfig. num_decoder_layers None: num_layers.
+_BART = {
+    "activation_function": "gelu",
+    "d_model": 1024,
+    "decoder_attention_heads": 16,
+    "decoder_ffn_dim": 4096,
+    "decoder_layers": 12,
+    "encoder_attention_heads": 16,
+    "encoder_ffn_dim": 4096,
+    "encoder_layers": 12,
+    "max_position_embeddings": 1024,
+    "pad_token_id": 1,
+    "tie_word_embeddings": True,
+    "vocab_size": 50265,
+}
+_MT5 = {
+    "d_ff": 1024,
+    "d_kv": 64,
+    "d_model": 512,
+    "feed_forward_proj": "gated-gelu",
+    "num_decoder_layers": None,
+    "num_heads": 6,
+    "num_layers": 8,
+    "pad_token_id": 0,
+    "relative_attention_num_buckets": 32,
+    "vocab_size": 250112,
+}
+DEFAULTS.update(
+    bart=_BART,
+    mbart=dict(_BART),
+    mt5=_MT5,
+    umt5=dict(_MT5),
+    longt5={
+        **DEFAULTS["t5"],
+        "d_model": 512,
+        "encoder_attention_type": "local",
+        "num_heads": 8,
+        "num_layers": 6,
+        "vocab_size": 32128,
+    },
+    whisper={
+        "activation_function": "gelu",
+        "d_model": 384,
+        "decoder_attention_heads": 6,
+        "decoder_ffn_dim": 1536,
+        "decoder_layers": 4,
+        "encoder_attention_heads": 6,
+        "encoder_ffn_dim": 1536,
+        "encoder_layers": 4,
+        "max_source_positions": 1500,
+        "max_target_positions": 448,
+        "num_mel_bins": 80,
+        "pad_token_id": 50256,
+        "tie_word_embeddings": True,
+        "vocab_size": 51865,
+    },
+)
 # Kimi-K2: its config.json says model_type kimi_k2; it is a DeepseekV3Config (Kimi_K25Config maps it so)
 DEFAULTS["kimi_k2"] = DEFAULTS["deepseek_v3"]
 DEFAULTS["falcon_mamba"] = DEFAULTS["mamba"]  # FalconMambaConfig: MambaConfig's defaults, key for key

@@ -1230,6 +1230,125 @@ def granitemoehybrid(k: Keys) -> dict[str, Any]:
     return out
 
 
+# --- bart, mbart, mt5, umt5, longt5, whisper (issue 14): sequence-to-sequence and speech ---------
+# transformers 5.24: modeling_bart.py, modeling_mbart.py, modeling_mt5.py, modeling_umt5.py,
+# modeling_longt5.py, modeling_whisper.py (the *ForConditionalGeneration classes). Their config
+# classes give every size a default; attribute_map makes num_hidden_layers an alias of
+# encoder_layers that wins over it, and num_attention_heads one of encoder_attention_heads.
+
+
+def _divides(k: Keys, d_model: int, *keys: str) -> None:
+    """Each stack's heads divide d_model (the attention classes raise ValueError otherwise)."""
+    for key in keys:
+        heads = k.size(key, positive=True)
+        if d_model % heads:
+            k.problems.append(Problem(k.label, key, f"{heads} does not divide d_model {d_model}"))
+
+
+def _stacks(k: Keys, d_model: int) -> dict[str, Any]:
+    """BART's and Whisper's encoder and decoder keys: depths, heads, feed-forward widths."""
+    _divides(k, d_model, "decoder_attention_heads")
+    out = {
+        "encoder_layers": k.size("num_hidden_layers", "encoder_layers", positive=True),
+        "decoder_layers": k.size("decoder_layers", positive=True),
+        "heads": k.size("num_attention_heads", "encoder_attention_heads", positive=True),
+        "d_ff": k.size("encoder_ffn_dim", positive=True),
+    }
+    decoder_ff = k.size("decoder_ffn_dim", positive=True)
+    if decoder_ff != out["d_ff"]:
+        out["decoder_d_ff"] = decoder_ff
+    return out
+
+
+def bart(k: Keys) -> dict[str, Any]:
+    # BartForConditionalGeneration: model.shared (vocab x d_model) is the token embedding of both
+    # stacks and the lm_head; each stack has a learned position table of max_position_embeddings +
+    # 2 rows (BartLearnedPositionalEmbedding's offset) and a layernorm_embedding; post-LN blocks
+    # with biases everywhere, no final norm. tie_word_embeddings false drops every tie: shared,
+    # the two embed_tokens and lm_head are four matrices. final_logits_bias is a buffer.
+    d_model = k.size("d_model", "hidden_size", required=True)
+    tie = k.flag("tie_word_embeddings", True)
+    return {
+        "architecture": "encoder-decoder",
+        **_stacks(k, d_model),
+        "d_model": d_model,
+        "vocab": k.size("vocab_size", required=True),
+        "context": k.size("max_position_embeddings", positive=True),
+        "activation": plain(k.text("activation_function", "gelu")),
+        "norm": "layernorm",
+        "bias": True,
+        "position": "learned",
+        "position_offset": 2,
+        "stack_positions": True,
+        "embedding_norm": True,
+        "final_norm": False,
+        "tie_embeddings": tie,
+        "stack_embeddings": not tie,
+    }
+
+
+def mbart(k: Keys) -> dict[str, Any]:
+    # MBartForConditionalGeneration: BART's tensors, pre-LN, with a final layer_norm in each stack.
+    return {**bart(k), "final_norm": True}
+
+
+def mt5(k: Keys) -> dict[str, Any]:
+    # MT5ForConditionalGeneration: T5's modules (T5 v1.1: gated-gelu by default), MT5Config's
+    # defaults. MT5Config forces tie_word_embeddings to true, but a checkpoint whose config.json
+    # says false holds its own lm_head.weight and from_pretrained keeps it: untied as the file says.
+    return t5(k)
+
+
+def umt5(k: Keys) -> dict[str, Any]:
+    # UMT5ForConditionalGeneration: T5's modules, but every self-attention layer has its own
+    # relative_attention_bias (buckets x heads); cross-attention has none. Tying as mt5.
+    return {**t5(k), "relative_per_layer": True}
+
+
+def longt5(k: Keys) -> dict[str, Any]:
+    # LongT5ForConditionalGeneration with encoder_attention_type "local": LongT5LocalAttention holds
+    # T5's tensors. "transient-global" adds a global norm per encoder block and a global bias table.
+    kind = k.text("encoder_attention_type", "local")
+    if kind != "local":
+        k.problems.append(
+            Problem(k.label, "encoder_attention_type", f"{kind!r} is not supported (only 'local', as T5 counts)")
+        )
+    return t5(k)
+
+
+def whisper(k: Keys) -> dict[str, Any]:
+    # WhisperForConditionalGeneration: the encoder takes num_mel_bins mel channels through conv1
+    # (kernel 3) and conv2 (kernel 3, stride 2), with biases, then a position table of
+    # max_source_positions rows (sinusoidal at init, but an nn.Embedding parameter); the decoder a
+    # token embedding and a learned table of max_target_positions rows. Pre-LN blocks, k_proj
+    # without bias, a final layer_norm per stack; proj_out tied to the decoder's embed_tokens.
+    d_model = k.size("d_model", "hidden_size", required=True)
+    vocab = k.size("vocab_size", required=True)
+    pad = k.get("pad_token_id")
+    if isinstance(pad, int) and not isinstance(pad, bool) and pad >= vocab:
+        k.problems.append(
+            Problem(
+                k.label, "pad_token_id", f"{pad} must be less than vocab_size {vocab} (the embedding's padding_idx)"
+            )
+        )
+    return {
+        "architecture": "encoder-decoder",
+        **_stacks(k, d_model),
+        "d_model": d_model,
+        "vocab": vocab,
+        "context": k.size("max_target_positions", positive=True),
+        "encoder_context": k.size("max_source_positions", positive=True),
+        "mel_bins": k.size("num_mel_bins", positive=True),
+        "activation": plain(k.text("activation_function", "gelu")),
+        "norm": "layernorm",
+        "bias": True,
+        "k_bias": False,
+        "position": "learned",
+        "stack_positions": True,
+        "tie_embeddings": k.flag("tie_word_embeddings", True),
+    }
+
+
 # The masked-LM head of bert, roberta and distilbert is chosen by `count --head`, alike for all.
 FAMILIES: dict[str, Family] = {
     name: globals()[name]
@@ -1286,5 +1405,11 @@ FAMILIES: dict[str, Family] = {
         "kimi_k2",
         "jamba",
         "granitemoehybrid",
+        "bart",
+        "mbart",
+        "mt5",
+        "umt5",
+        "longt5",
+        "whisper",
     )
 }
