@@ -124,6 +124,9 @@ class Plan(NamedTuple):
     names: tuple[str, ...]
     dimensions: tuple[Callable[[Config], int], ...]  # the value of each name, in order
     shapes: tuple[Sized, ...]
+    # ALBERT: the matmul shapes of shared blocks, as (dims without shared_layers, repeat); each
+    # stored block runs layers / shared_layers times, so their FLOPs are per block x layers
+    shared: tuple[tuple[tuple[int, ...], int], ...] = ()
 
 
 @lru_cache(maxsize=1024)
@@ -147,7 +150,15 @@ def _plan(s: Switches) -> Plan:
             )
             repeats[key] = repeats.get(key, 0) + 1
     shapes = tuple(Sized(dims, n, *flags) for (dims, *flags), n in repeats.items())
-    return Plan(comps, names, tuple(dimension(n) for n in names), shapes)
+    shared: tuple[tuple[tuple[int, ...], int], ...] = ()
+    if "shared_layers" in index:
+        at = index["shared_layers"]
+        shared = tuple(
+            (tuple(i for i in shape.dims if i != at), shape.repeat)
+            for shape in shapes
+            if shape.matmul and not shape.bias and at in shape.dims
+        )
+    return Plan(comps, names, tuple(dimension(n) for n in names), shapes, shared)
 
 
 def count(config: Config) -> Counts:
@@ -174,6 +185,11 @@ def count(config: Config) -> Counts:
         elif is_matmul:
             matmul += n
     total = weights + biases
+    for dims, repeat in plan.shared:  # blocks that run more (or fewer) times than they are stored
+        n = repeat * (config.layers - config.shared_layers)
+        for i in dims:
+            n *= size[i]
+        matmul += n
     if routed:  # of each routed tensor family (one per expert), experts_per_token of experts run per token
         used = config.experts_per_token
         active = total - routed + routed // config.experts * used

@@ -412,6 +412,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "pad_token_id": 1,
         "tie_word_embeddings": True,
         "type_vocab_size": 2,
+        "vocab_size": 50265,
     },
     "smollm3": {
         "attention_bias": False,
@@ -649,6 +650,16 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "shared_intermediate_size": 1024,
         "tie_word_embeddings": False,
         "vocab_size": 32000,
+    },
+    # --- encoders (issue 14): each config class's defaults (transformers 5.24) ---------------------------
+    "xlm-roberta": {  # XLMRobertaConfig
+        "hidden_act": "gelu",
+        "intermediate_size": 3072,
+        "max_position_embeddings": 512,
+        "pad_token_id": 1,
+        "tie_word_embeddings": True,
+        "type_vocab_size": 2,
+        "vocab_size": 30522,
     },
 }
 # Kimi-K2: its config.json says model_type kimi_k2; it is a DeepseekV3Config (Kimi_K25Config maps it so)

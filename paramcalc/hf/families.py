@@ -740,7 +740,7 @@ def bert(k: Keys) -> dict[str, Any]:
 
 def roberta(k: Keys) -> dict[str, Any]:
     # RoBERTa keeps pad_token_id + 1 (= 2) extra rows in its position table: 514 = 512 + 2.
-    out = bert(k)
+    out = {**bert(k), **_untied(k, True)}  # untied: RobertaForMaskedLM's decoder bias is its own too
     offset = k.size("pad_token_id", default=1) + 1
     if out["context"] > offset:
         out.update(context=out["context"] - offset, position_offset=offset)
@@ -1230,6 +1230,51 @@ def granitemoehybrid(k: Keys) -> dict[str, Any]:
     return out
 
 
+# --- encoders (issue 14): xlm-roberta, modernbert, deberta-v2, electra, albert ---------------------
+# transformers 5.24: modeling_<type>.py of each. With tie_word_embeddings false transformers 5 ties
+# nothing, also not a decoder bias the head shares (RoBERTa, DeBERTa, ALBERT): two vocab biases.
+
+
+def _no_cross_attention(k: Keys) -> None:
+    """is_decoder + add_cross_attention give every block a cross-attention: not an encoder."""
+    if k.flag("add_cross_attention", False):
+        k.problems.append(
+            Problem(k.label, "add_cross_attention", "true (a decoder with cross-attention blocks) is not supported")
+        )
+
+
+def _untied(k: Keys, bias_tied: bool) -> dict[str, Any]:
+    """tie_word_embeddings false: an untied output layer, and its own bias beside the head's
+    where the tied model shares one (`bias_tied`)."""
+    if k.flag("tie_word_embeddings", True):
+        return {}
+    return {"tie_embeddings": False, **({"mlm_vocab_biases": 2} if bias_tied else {})}
+
+
+def xlm_roberta(k: Keys) -> dict[str, Any]:
+    """XLMRobertaModel: RoBERTa's modules (position table of max_position_embeddings rows,
+    pad_token_id + 1 of them kept for padding), a pooler; transformers 5 ignores
+    position_embedding_type (no relative distance embedding is built)."""
+    _no_cross_attention(k)
+    core = _core(k, context_default=512)
+    out = {
+        "architecture": "encoder",
+        **core,
+        "d_ff": k.size("intermediate_size", default=4 * core["d_model"]),
+        "activation": plain(k.text("hidden_act", "gelu")),
+        "norm": "layernorm",
+        "bias": True,
+        "position": "learned",
+        "type_vocab": k.size("type_vocab_size", default=2),
+        "pooler": True,
+        **_untied(k, True),
+    }
+    offset = k.size("pad_token_id", default=1) + 1
+    if out["context"] > offset:
+        out.update(context=out["context"] - offset, position_offset=offset)
+    return out
+
+
 # The masked-LM head of bert, roberta and distilbert is chosen by `count --head`, alike for all.
 FAMILIES: dict[str, Family] = {
     name: globals()[name]
@@ -1288,3 +1333,4 @@ FAMILIES: dict[str, Family] = {
         "granitemoehybrid",
     )
 }
+FAMILIES["xlm-roberta"] = xlm_roberta
