@@ -26,6 +26,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "hf"
 VARIANTS = json.loads((FIXTURES / "variants_encoders.json").read_text())
 REAL = {  # models_v2.json: AutoModel totals
     "FacebookAI__xlm-roberta-base.json": 278_043_648,
+    "answerdotai__ModernBERT-base.json": 149_014_272,
+    "google__electra-small-discriminator.json": 13_483_008,
+    "albert__albert-xxlarge-v2.json": 222_595_584,
 }
 
 
@@ -83,3 +86,50 @@ def test_roberta_untied_head_keeps_two_vocab_biases(tmp_path: Path) -> None:
         "vocab_size": 1000,
     }
     assert paramcalc.count(write(config, tmp_path), head=True).total == 242_768
+
+
+def test_albert_parameters_once_compute_every_layer(tmp_path: Path) -> None:
+    """ALBERT: 48 layers hold the parameters of 4 (one shared group: 55808, encoders.json) but run
+    twelve times the block matmuls: forward FLOPs per token grow by 2 x 44 x the block's weights."""
+    base = {
+        "model_type": "albert",
+        "embedding_size": 16,
+        "hidden_size": 64,
+        "intermediate_size": 128,
+        "max_position_embeddings": 64,
+        "num_attention_heads": 4,
+        "vocab_size": 1000,
+    }
+    four = paramcalc.count(write({**base, "num_hidden_layers": 4}, tmp_path)).to_dict()
+    many = paramcalc.count(write({**base, "num_hidden_layers": 48}, tmp_path)).to_dict()
+    assert four["params"]["total"] == many["params"]["total"] == 55_808
+    block = 4 * 64 * 64 + 2 * 64 * 128  # q, k, v, o and up, down
+    attention = 2 * 2 * 4 * 16 * 64  # per block: scores and values, 4 heads of 16 at 64 tokens
+    growth = many["flops"]["forward_per_token"] - four["flops"]["forward_per_token"]
+    assert growth == 44 * (2 * block + attention)
+
+
+def test_albert_explain_says_parameters_versus_compute(run: Run) -> None:
+    result = run("count", str(FIXTURES / "albert__albert-xxlarge-v2.json"), "--explain")
+    assert "shared_layers: 1 stored blocks, counted once each, serve the 12 blocks that run" in result.stdout
+
+
+def test_modernbert_first_block_has_no_attention_norm() -> None:
+    """ModernBERT-base: 22 blocks, 2 norms each but layer 0's attn_norm (an Identity), of 768 gains
+    (norm_bias false); the embedding norm and the final norm beside."""
+    config = paramcalc.load(str(FIXTURES / "answerdotai__ModernBERT-base.json"))
+    assert (config.first_attention_norm, config.norm) == (False, "layernorm-nobias")
+    norms = next(c for c in paramcalc.count(config).to_dict()["components"] if c["name"] == "norms")
+    assert norms["params"] == (2 * 22 - 1 + 1) * 768
+
+
+def test_shared_layers_field(tmp_path: Path) -> None:
+    yaml_text = "architecture: encoder\nlayers: 12\nd_model: 64\nheads: 4\nvocab: 100\ncontext: 64\n"
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml_text + "shared_layers: 1\n")
+    shared = paramcalc.count(str(path)).total
+    path.write_text(yaml_text)
+    assert paramcalc.count(str(path)).total - shared == 11 * (4 * 64 * 64 + 4 * 64 + 2 * 64 * 256 + 256 + 64 + 4 * 64)
+    path.write_text(yaml_text + "shared_layers: -1\n")
+    with pytest.raises(ConfigError, match="shared_layers"):
+        paramcalc.load(str(path))

@@ -1275,6 +1275,88 @@ def xlm_roberta(k: Keys) -> dict[str, Any]:
     return out
 
 
+def modernbert(k: Keys) -> dict[str, Any]:
+    """ModernBertModel: pre-norm blocks (attn_norm, fused Wqkv, Wo; mlp_norm, gated Wi of 2 x
+    intermediate_size, Wo), rotary positions (global and sliding layers alike: no parameters),
+    an embedding norm and a final norm; layer 0's attn_norm is an Identity. norm_bias,
+    attention_bias and mlp_bias switch the biases (all off by default). The masked-LM head:
+    head.dense (classifier_bias), head.norm, the decoder tied to the embedding, decoder_bias
+    its own (never tied)."""
+    core = _class_core(k, 8192)
+    return {
+        "architecture": "encoder",
+        **core,
+        "d_ff": k.size("intermediate_size", positive=True),
+        "activation": gated(k.text("hidden_activation", "gelu")),
+        "norm": "layernorm" if k.flag("norm_bias", False) else "layernorm-nobias",
+        "bias": False,
+        "qkv_bias": k.flag("attention_bias", False),
+        "out_bias": k.flag("attention_bias", False),
+        "ffn_bias": k.flag("mlp_bias", False),
+        "position": "rotary",
+        "type_vocab": 0,
+        "pooler": False,
+        "final_norm": True,
+        "first_attention_norm": False,
+        "mlm_transform_bias": k.flag("classifier_bias", False),
+        "mlm_vocab_biases": 1 if k.flag("decoder_bias", True) else 0,
+        **_untied(k, False),
+    }
+
+
+def electra(k: Keys) -> dict[str, Any]:
+    """ElectraModel: BERT's blocks after embeddings of embedding_size (word, position, type
+    tables and their LayerNorm), projected to hidden_size by embeddings_project (with bias)
+    when the two differ; no pooler. The masked-LM head (ElectraForMaskedLM, the generator's):
+    generator_predictions (dense hidden -> embedding, LayerNorm), generator_lm_head tied to the
+    embedding, its bias its own."""
+    _no_cross_attention(k)
+    core = _class_core(k, 512)
+    width = k.size("embedding_size", positive=True)
+    return {
+        "architecture": "encoder",
+        **core,
+        "d_ff": k.size("intermediate_size", positive=True),
+        "activation": plain(k.text("hidden_act", "gelu")),
+        "norm": "layernorm",
+        "bias": True,
+        "position": "learned",
+        "type_vocab": k.size("type_vocab_size", default=2),
+        "pooler": False,
+        **({"embedding_dim": width, "embedding_projection": "in"} if width != core["d_model"] else {}),
+        **_untied(k, False),
+    }
+
+
+def albert(k: Keys) -> dict[str, Any]:
+    """AlbertModel: embeddings of embedding_size, embedding_hidden_mapping_in (always, with
+    bias), then num_hidden_groups groups of inner_group_num layers: layer i runs group
+    i * groups // layers, so the num_hidden_layers x inner_group_num blocks that run share
+    num_hidden_groups x inner_group_num stored ones (all groups are built, even more than run);
+    a bare-Linear pooler. The masked-LM head: predictions (dense hidden -> embedding,
+    LayerNorm), the decoder and its bias tied to the embedding and predictions.bias."""
+    core = _class_core(k, 512)
+    inner = k.size("inner_group_num", positive=True)
+    groups = k.size("num_hidden_groups", positive=True)
+    runs = core["layers"] * inner
+    return {
+        "architecture": "encoder",
+        **core,
+        "layers": runs,
+        "d_ff": k.size("intermediate_size", positive=True),
+        "activation": plain(k.text("hidden_act", "gelu_new")),
+        "norm": "layernorm",
+        "bias": True,
+        "position": "learned",
+        "type_vocab": k.size("type_vocab_size", default=2),
+        "pooler": True,
+        "embedding_dim": k.size("embedding_size", positive=True),
+        "embedding_projection": "in",
+        **({"shared_layers": groups * inner} if groups * inner != runs else {}),
+        **_untied(k, True),
+    }
+
+
 # The masked-LM head of bert, roberta and distilbert is chosen by `count --head`, alike for all.
 FAMILIES: dict[str, Family] = {
     name: globals()[name]
@@ -1334,3 +1416,6 @@ FAMILIES: dict[str, Family] = {
     )
 }
 FAMILIES["xlm-roberta"] = xlm_roberta
+FAMILIES["modernbert"] = modernbert
+FAMILIES["electra"] = electra
+FAMILIES["albert"] = albert
