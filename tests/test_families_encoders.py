@@ -29,6 +29,7 @@ REAL = {  # models_v2.json: AutoModel totals
     "answerdotai__ModernBERT-base.json": 149_014_272,
     "google__electra-small-discriminator.json": 13_483_008,
     "albert__albert-xxlarge-v2.json": 222_595_584,
+    "microsoft__deberta-v3-base.json": 183_831_552,
 }
 
 
@@ -133,3 +134,35 @@ def test_shared_layers_field(tmp_path: Path) -> None:
     path.write_text(yaml_text + "shared_layers: -1\n")
     with pytest.raises(ConfigError, match="shared_layers"):
         paramcalc.load(str(path))
+
+
+def test_deberta_v3_base_parts() -> None:
+    """DeBERTa-v3-base: share_att_key (no pos_key_proj / pos_query_proj), 2 x 256 relative rows
+    of 768, the encoder's LayerNorm on them, no absolute positions, no token types."""
+    config = paramcalc.load(str(FIXTURES / "microsoft__deberta-v3-base.json"))
+    assert (config.relative_positions, config.position_projections, config.relative_norm) == (512, 0, True)
+    assert (config.position, config.type_vocab) == ("none", 0)
+
+
+def test_conv_groups_must_divide(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text("architecture: encoder\nlayers: 2\nd_model: 64\nheads: 4\nvocab: 100\ncontext: 64\n")
+    path.write_text(path.read_text() + "conv_kernel: 3\nconv_groups: 3\n")
+    with pytest.raises(ConfigError, match="conv_groups: 3 does not divide d_model 64"):
+        paramcalc.load(str(path))
+
+
+def test_embedding_projection_none_needs_equal_widths(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "architecture: encoder\nlayers: 2\nd_model: 64\nheads: 4\nvocab: 100\ncontext: 64\n"
+        "embedding_dim: 32\nembedding_projection: none\n"
+    )
+    with pytest.raises(ConfigError, match="embedding_projection: none leaves embedding_dim 32 apart from d_model 64"):
+        paramcalc.load(str(path))
+
+
+def test_deberta_legacy_false_needs_equal_widths(tmp_path: Path) -> None:
+    config = {"model_type": "deberta-v2", "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 2}
+    with pytest.raises(ConfigError, match="legacy: false needs embedding_size = hidden_size"):
+        paramcalc.load(write({**config, "vocab_size": 100, "embedding_size": 32, "legacy": False}, tmp_path))

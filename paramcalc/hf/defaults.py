@@ -702,6 +702,21 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "type_vocab_size": 2,
         "vocab_size": 30000,
     },
+    "deberta-v2": {  # DebertaV2Config (embedding_size, position_buckets, ... are extras: getattr defaults)
+        "hidden_act": "gelu",
+        "hidden_size": 1536,
+        "intermediate_size": 6144,
+        "legacy": True,
+        "max_position_embeddings": 512,
+        "max_relative_positions": -1,
+        "num_attention_heads": 24,
+        "num_hidden_layers": 24,
+        "position_biased_input": True,
+        "relative_attention": False,
+        "tie_word_embeddings": True,
+        "type_vocab_size": 0,
+        "vocab_size": 128100,
+    },
 }
 # Kimi-K2: its config.json says model_type kimi_k2; it is a DeepseekV3Config (Kimi_K25Config maps it so)
 DEFAULTS["kimi_k2"] = DEFAULTS["deepseek_v3"]

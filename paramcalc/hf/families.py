@@ -1357,6 +1357,65 @@ def albert(k: Keys) -> dict[str, Any]:
     }
 
 
+def deberta_v2(k: Keys) -> dict[str, Any]:
+    """DebertaV2Model (DeBERTa-v2 and v3): embeddings of embedding_size (word; position iff
+    position_biased_input; type iff type_vocab_size > 0), embed_proj without bias when it is
+    not hidden_size, a LayerNorm of hidden_size; BERT's blocks with disentangled attention: with
+    relative_attention one table of 2 x position_buckets rows (else 2 x max_relative_positions,
+    max_position_embeddings when that is below 1) and, unless share_att_key, pos_key_proj (c2p)
+    and pos_query_proj (p2c); the encoder's LayerNorm on the table (norm_rel_ebd layer_norm,
+    built even without relative attention); the ConvLayer (conv_kernel_size); no pooler.
+    embedding_size, position_buckets, share_att_key, norm_rel_ebd, conv_* and attention_head_size
+    are not config fields: read as extras, with getattr's defaults. The masked-LM head
+    (legacy, the default): cls.predictions (dense hidden -> embedding, LayerNorm), the decoder
+    and its bias tied to the embedding and predictions.bias; legacy false: lm_predictions
+    (dense hidden -> hidden, LayerNorm, a bias), logits by the embedding: always tied."""
+    core = _class_core(k, 512)
+    h, heads = core["d_model"], core["heads"]
+    head_size = k.size("attention_head_size", default=max(1, h // heads), positive=True)
+    if head_size * heads != h:
+        k.problems.append(
+            Problem(k.label, "num_attention_heads", f"{heads} x attention_head_size {head_size} is not hidden_size {h}")
+        )
+    width = k.size("embedding_size", default=h, positive=True)
+    out: dict[str, Any] = {
+        "architecture": "encoder",
+        **core,
+        "d_ff": k.size("intermediate_size", positive=True),
+        "activation": plain(k.text("hidden_act", "gelu")),
+        "norm": "layernorm",
+        "bias": True,
+        "position": "learned" if k.flag("position_biased_input", True) else "none",
+        "type_vocab": k.size("type_vocab_size", default=0),
+        "pooler": False,
+    }
+    if width != h:
+        out.update(embedding_dim=width, embedding_projection="in_nobias")
+    if k.flag("relative_attention", False):
+        buckets = k.get("position_buckets", -1)
+        spans = k.get("max_relative_positions", -1)
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in (buckets, spans)):
+            k.problems.append(Problem(k.label, "position_buckets", "and max_relative_positions must be whole numbers"))
+            buckets = spans = 1
+        out["relative_positions"] = 2 * (buckets if buckets > 0 else spans if spans >= 1 else core["context"])
+        kinds = k.get("pos_att_type", [])
+        kinds = kinds.lower().split("|") if isinstance(kinds, str) else [str(x).lower() for x in kinds]
+        if not k.flag("share_att_key", False):
+            out["position_projections"] = ("c2p" in kinds) + ("p2c" in kinds)
+    if "layer_norm" in [x.strip() for x in k.text("norm_rel_ebd", "none").lower().split("|")]:
+        out["relative_norm"] = True
+    kernel = k.size("conv_kernel_size", default=0)
+    if kernel:
+        out.update(conv_kernel=kernel, conv_groups=k.size("conv_groups", default=1, positive=True))
+    if k.flag("legacy", True):
+        out.update(_untied(k, True))
+    elif width != h:
+        k.problems.append(
+            Problem(k.label, "legacy", "false needs embedding_size = hidden_size (logits by the embedding)")
+        )
+    return out
+
+
 # The masked-LM head of bert, roberta and distilbert is chosen by `count --head`, alike for all.
 FAMILIES: dict[str, Family] = {
     name: globals()[name]
@@ -1419,3 +1478,4 @@ FAMILIES["xlm-roberta"] = xlm_roberta
 FAMILIES["modernbert"] = modernbert
 FAMILIES["electra"] = electra
 FAMILIES["albert"] = albert
+FAMILIES["deberta-v2"] = deberta_v2
