@@ -185,11 +185,6 @@ def count(config: Config) -> Counts:
         elif is_matmul:
             matmul += n
     total = weights + biases
-    for dims, repeat in plan.shared:  # blocks that run more (or fewer) times than they are stored
-        n = repeat * (config.layers - config.shared_layers)
-        for i in dims:
-            n *= size[i]
-        matmul += n
     if routed:  # of each routed tensor family (one per expert), experts_per_token of experts run per token
         used = config.experts_per_token
         active = total - routed + routed // config.experts * used
@@ -197,6 +192,23 @@ def count(config: Config) -> Counts:
     else:
         active = total
     return Counts(total, weights, biases, embedding, active, matmul, routed, lookup)
+
+
+def rerun_matmul(config: Config) -> int:
+    """ALBERT: the matmul weights that shared blocks apply beyond their stored copies, per token
+    (layers - shared_layers blocks' worth; negative when more are stored than run). Counts.matmul
+    holds each stored weight once; FLOPs add this. 0 without shared blocks."""
+    if not config.shared_layers:
+        return 0
+    plan = _plan(switches(config))
+    size = [dim(config) for dim in plan.dimensions]
+    total = 0
+    for dims, repeat in plan.shared:
+        n = repeat * (config.layers - config.shared_layers)
+        for i in dims:
+            n *= size[i]
+        total += n
+    return total
 
 
 def components(config: Config) -> list[Component]:
