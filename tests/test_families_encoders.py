@@ -166,3 +166,23 @@ def test_deberta_legacy_false_needs_equal_widths(tmp_path: Path) -> None:
     config = {"model_type": "deberta-v2", "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 2}
     with pytest.raises(ConfigError, match="legacy: false needs embedding_size = hidden_size"):
         paramcalc.load(write({**config, "vocab_size": 100, "embedding_size": 32, "legacy": False}, tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("preset", "model", "masked_lm"),
+    [
+        ("xlm-roberta-large", 559_890_432, 560_142_482),  # encoders.json: XLMRobertaModel / ForMaskedLM
+        ("modernbert-base", 149_014_272, 149_655_232),  # models_v2.json; encoders.json ModernBertForMaskedLM
+    ],
+)
+def test_presets(preset: str, model: int, masked_lm: int) -> None:
+    assert paramcalc.count(preset).total == model
+    assert paramcalc.count(preset, head=True).total == masked_lm
+
+
+def test_modernbert_preset_is_the_converted_reference(run: Run) -> None:
+    converted = yaml.safe_load(run("convert", str(FIXTURES / "answerdotai__ModernBERT-base.json")).stdout)
+    preset = paramcalc.load("modernbert-base").to_dict()
+    assert {k: v for k, v in paramcalc.load(converted).to_dict().items() if k not in ("name", "source")} == {
+        k: v for k, v in preset.items() if k not in ("name", "source")
+    }
