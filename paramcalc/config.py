@@ -184,6 +184,16 @@ class Config(_Record):
     stack_embeddings: bool
     relative_per_layer: bool
     mel_bins: int
+    embedding_projection: str
+    mlm_transform_bias: bool
+    mlm_vocab_biases: int
+    first_attention_norm: bool
+    shared_layers: int
+    relative_positions: int
+    position_projections: int
+    relative_norm: bool
+    conv_kernel: int
+    conv_groups: int
 
     @property
     def is_moe(self) -> bool:
@@ -329,6 +339,17 @@ _QUIET: dict[str, Callable[[Config], Any]] = {
     "layers": lambda c: 0,  # an encoder-decoder given encoder_layers and decoder_layers only
     "moe_offset": lambda c: c.moe_every - 1,
     "attention_offset": lambda c: max(c.attention_every - 1, 0),
+    # encoders (issue 14): shown where a model has them
+    "embedding_projection": lambda c: "in_out" if c.embedding_dim != c.d_model else "none",
+    "mlm_transform_bias": lambda c: True,
+    "mlm_vocab_biases": lambda c: 1,
+    "first_attention_norm": lambda c: True,
+    "shared_layers": lambda c: 0,
+    "relative_positions": lambda c: 0,
+    "position_projections": lambda c: 0,
+    "relative_norm": lambda c: False,
+    "conv_kernel": lambda c: 0,
+    "conv_groups": lambda c: 1,
 }
 
 

@@ -799,6 +799,107 @@ _FIELD_LIST = (
         only=(ENCODER_DECODER,),
         switch=("audio_conv", 0),
     ),
+    # --- encoders (issue 14): xlm-roberta, modernbert, deberta-v2, electra, albert ---------------------
+    Field(
+        "embedding_projection",
+        "enum",
+        "how embeddings of embedding_dim reach d_model: in_out (OPT: project_in and project_out, no bias, "
+        "positions at d_model), in (ELECTRA, ALBERT: every embedding table and the embedding norm at "
+        "embedding_dim, then one embedding_dim x d_model projection with bias; the masked-LM transform maps "
+        "back to embedding_dim), in_nobias (DeBERTa: the tables at embedding_dim, a projection without bias, "
+        "the norm at d_model), none",
+        derived="in_out when embedding_dim differs from d_model, else none",
+        derive=lambda v: "in_out" if v["embedding_dim"] != v["d_model"] else "none",
+        choices=("none", "in_out", "in", "in_nobias"),
+        switch=True,
+    ),
+    Field(
+        "mlm_transform_bias",
+        "bool",
+        "encoder with mlm_head: a bias on the masked-LM transform's dense layer (ModernBERT's classifier_bias)",
+        default=True,
+        only=(ENCODER,),
+        switch=True,
+    ),
+    Field(
+        "mlm_vocab_biases",
+        "int",
+        "encoder with mlm_head: vocab-sized biases on the output: 1 (BERT's, shared by the decoder), 0 "
+        "(ModernBERT without decoder_bias), 2 (an untied RoBERTa, DeBERTa or ALBERT head: transformers 5 "
+        "unties the decoder's bias from the head's too)",
+        default=1,
+        minimum=0,
+        maximum=2,
+        only=(ENCODER,),
+        switch=("mlm_vocab_bias", lambda c: c.mlm_vocab_biases),
+    ),
+    Field(
+        "first_attention_norm",
+        "bool",
+        "encoder: the first block has a norm before its attention; false for ModernBERT, whose embedding "
+        "norm serves (one norm fewer)",
+        default=True,
+        only=(ENCODER,),
+        switch=True,
+    ),
+    Field(
+        "shared_layers",
+        "int",
+        "encoder: the distinct blocks whose parameters are stored when the `layers` blocks that run share "
+        "them (ALBERT: num_hidden_groups x inner_group_num); parameters count the stored ones once, FLOPs "
+        "every block that runs; 0 = every block has its own",
+        default=0,
+        minimum=0,
+        only=(ENCODER,),
+        switch=("shared", 0),
+    ),
+    Field(
+        "relative_positions",
+        "int",
+        "encoder: rows of DeBERTa's relative position embedding table (rows x d_model, shared by all "
+        "blocks: 2 x position_buckets); 0 = none",
+        default=0,
+        minimum=0,
+        only=(ENCODER,),
+        switch=("disentangled", 0),
+    ),
+    Field(
+        "position_projections",
+        "int",
+        "encoder: per block, projections of the relative positions for disentangled attention (DeBERTa's "
+        "pos_key_proj for c2p, pos_query_proj for p2c), d_model x heads*head_dim with bias each; 0 with "
+        "share_att_key",
+        default=0,
+        minimum=0,
+        maximum=2,
+        only=(ENCODER,),
+        switch=("position_projection", 0),
+    ),
+    Field(
+        "relative_norm",
+        "bool",
+        "encoder: a LayerNorm of d_model on the relative position table (DeBERTa's norm_rel_ebd: layer_norm)",
+        default=False,
+        only=(ENCODER,),
+        switch=True,
+    ),
+    Field(
+        "conv_kernel",
+        "int",
+        "encoder: DeBERTa-v2's convolution after the first block: a Conv1d of this kernel width (d_model x "
+        "d_model / conv_groups x kernel, with bias) and a LayerNorm; 0 = none",
+        default=0,
+        minimum=0,
+        only=(ENCODER,),
+        switch=("conv", 0),
+    ),
+    Field(
+        "conv_groups",
+        "int",
+        "encoder: groups of DeBERTa-v2's convolution (conv_kernel > 0); divides d_model",
+        default=1,
+        only=(ENCODER,),
+    ),
     Field(
         "tokens",
         "count",
@@ -908,6 +1009,21 @@ def _relative_position(v: Values, given: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _embedding_projection(v: Values, given: Mapping[str, Any]) -> str | None:
+    if v["embedding_projection"] == "none" and v["embedding_dim"] != v["d_model"]:
+        return (
+            f"none leaves embedding_dim {v['embedding_dim']} apart from d_model {v['d_model']}: "
+            "choose in_out, in or in_nobias"
+        )
+    return None
+
+
+def _conv_groups(v: Values, given: Mapping[str, Any]) -> str | None:
+    if v["conv_kernel"] and v["d_model"] % v["conv_groups"]:
+        return f"{v['conv_groups']} does not divide d_model {v['d_model']}"
+    return None
+
+
 def _is(field: str, *values: object) -> dict[str, Any]:
     """JSON Schema: `field` is given and is one of `values` (enum words in any case)."""
     from paramcalc.schemas import value_schema
@@ -956,6 +1072,8 @@ RULES: tuple[Rule, ...] = (
         _relative_position,
         lambda: {"if": _is("position", "relative"), "then": {"not": _is("architecture", ENCODER)}},
     ),
+    Rule("embedding_projection", _embedding_projection),
+    Rule("conv_groups", _conv_groups, only=(ENCODER,)),
 )
 
 

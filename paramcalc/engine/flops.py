@@ -42,6 +42,8 @@
   encoder_context of them: Whisper's 3000 mel frames per 30 s, stride 1), conv2 2 x 3 x d_model^2
   per output frame (stride 2), then per frame 2 x the encoder blocks' matmul weights and the
   encoder self-attention products over encoder_context keys. Biases are not counted.
+- Shared blocks (ALBERT, ``shared_layers``): each of the ``layers`` blocks that run does its
+  matmuls, though only ``shared_layers`` are stored: the FLOPs count every block that runs.
 - Training per token = 3 x forward (backward = 2 x forward).
 - Training tokens: the tokens option, else the config's ``tokens``, else 20 x parameters
   (Chinchilla's compute-optimal rule of thumb).
@@ -62,6 +64,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from paramcalc.config import Config
+from paramcalc.engine.params import rerun_matmul
 
 CHINCHILLA_TOKENS_PER_PARAM = 20  # Hoffmann et al. 2022: compute-optimal D ~ 20 N (Table 3)
 
@@ -159,7 +162,7 @@ def estimate(config: Config, matmul: int, active: int, total: int, tokens: int |
     """`matmul`: the matmul weights used per token, without a tied head (params.Counts)."""
     attention = attention_products_per_token(config, None, causal)
     states = state_updates_per_token(config)
-    forward = 2 * tied_head(config, matmul) + attention + states
+    forward = 2 * tied_head(config, matmul + rerun_matmul(config)) + attention + states
     training = 3 * forward  # backward = 2 x forward
     if config.is_mlp and tokens is None and config.tokens is None:
         return Flops(forward, 0, 0, training, None, TOKENS_NOT_GIVEN, None, None, None, causal, None, PER_EXAMPLE)

@@ -139,6 +139,14 @@ DIMENSIONS: dict[str, Callable[[Config], int]] = {
     "mel_bins": attrgetter("mel_bins"),
     "3": lambda c: 3,  # Whisper's conv1d kernel width
     "1": lambda c: 1,
+    # encoders (issue 14): ALBERT's stored blocks, ModernBERT's norms, DeBERTa's relative positions
+    "shared_layers": attrgetter("shared_layers"),
+    "layers*norms_per_layer-1": lambda c: c.layers * c.norms_per_layer - 1,
+    "mlm_vocab_biases": attrgetter("mlm_vocab_biases"),
+    "relative_positions": attrgetter("relative_positions"),
+    "position_projections": attrgetter("position_projections"),
+    "d_model/conv_groups": lambda c: c.d_model // c.conv_groups,
+    "conv_kernel": attrgetter("conv_kernel"),
 }
 
 
@@ -332,6 +340,8 @@ def _block(s: Switches, prefix: str, layers: str, cross: bool) -> list[Component
     norms: list[Shape] = []
     if cross:
         norms = _norm("per_layer", s, (layers, "norms_per_layer+1"))
+    elif s.per_layer_norms and not s.first_attention_norm:  # ModernBERT: block 0 has no attention norm
+        norms = _norm("per_layer", s, ("layers*norms_per_layer-1",))
     elif s.per_layer_norms:
         norms = _norm("per_layer", s, (layers, "norms_per_layer"))
     if s.final_norm:
@@ -494,19 +504,30 @@ def layout(s: Switches) -> tuple[ComponentLayout, ...]:
         return tuple(_vision(s))
     if s.architecture == COMPOSITE:
         return ()
-    e = "embedding_dim" if s.projected_embedding else "d_model"
+    projection = s.embedding_projection
+    e = "embedding_dim" if projection != "none" else "d_model"
+    tables = e if projection in ("in", "in_nobias") else "d_model"  # ELECTRA, ALBERT, DeBERTa: all at e
     out = [_component(TOKEN_EMBEDDING, [Shape("token", WEIGHT, ("vocab", e))])]
     per_stack = s.architecture == ENCODER_DECODER and s.stack_positions  # BART, Whisper: tables in each stack
+    positions: list[Shape] = []
     if s.position == "learned" and not per_stack:
         rows = "context+position_offset" if s.position_offset else "context"
-        out.append(_component(POSITION_EMBEDDING, [Shape("position", WEIGHT, (rows, "d_model"))]))
+        positions.append(Shape("position", WEIGHT, (rows, tables)))
+    if s.disentangled:  # DeBERTa: one relative table (2 x position_buckets rows) shared by every block
+        positions.append(Shape("relative", WEIGHT, ("relative_positions", "d_model")))
+    if positions:
+        out.append(_component(POSITION_EMBEDDING, positions))
     if s.type_vocab:
-        out.append(_component(TYPE_EMBEDDING, [Shape("type", WEIGHT, ("type_vocab", "d_model"))]))
-    if s.embedding_norm and not per_stack:
-        out.append(_component(EMBEDDING_NORM, _norm("embedding", s, ())))
-    if s.projected_embedding:  # OPT-350m: embeddings narrower than the model, projected in and out, no bias
+        out.append(_component(TYPE_EMBEDDING, [Shape("type", WEIGHT, ("type_vocab", tables))]))
+    if s.embedding_norm and projection != "in_nobias" and not per_stack:  # ELECTRA, ALBERT: at embedding_dim
+        out.append(_component(EMBEDDING_NORM, _norm("embedding", s, (), tables)))
+    if projection == "in_out":  # OPT-350m: embeddings narrower than the model, projected in and out, no bias
         projections = _linear("project_in", (), e, "d_model", False) + _linear("project_out", (), "d_model", e, False)
         out.append(_component(EMBEDDING_PROJECTION, projections))
+    elif projection != "none":  # ELECTRA embeddings_project, ALBERT embedding_hidden_mapping_in (bias); DeBERTa
+        out.append(_component(EMBEDDING_PROJECTION, _linear("project_in", (), e, "d_model", projection == "in")))
+    if s.embedding_norm and projection == "in_nobias":  # DeBERTa: embed_proj, then the norm at d_model
+        out.append(_component(EMBEDDING_NORM, _norm("embedding", s, ())))
 
     if s.architecture == ENCODER_DECODER:
         for prefix, layers, cross in (("encoder.", "encoder_layers", False), ("decoder.", "decoder_layers", True)):
@@ -517,15 +538,20 @@ def layout(s: Switches) -> tuple[ComponentLayout, ...]:
     else:
         if s.position == "relative":
             out.append(_relative_table(s, "", "layers"))
-        out += _block(s, "", "layers", False)
+        out += _block(s, "", "shared_layers" if s.shared else "layers", False)
+        out += _encoder_extras(s)
 
     if s.mlm_head:  # BERT's masked-LM transform: dense d_model -> d_model with bias, a norm
-        out.append(_component(MLM_TRANSFORM, _linear("dense", (), "d_model", "d_model", True) + _norm("norm", s, ())))
+        # (ELECTRA, ALBERT, DeBERTa: back to embedding_dim, the width of the tied decoder)
+        transform = _linear("dense", (), "d_model", tables, s.mlm_transform_bias) + _norm("norm", s, (), tables)
+        out.append(_component(MLM_TRANSFORM, transform))
     if s.architecture in (DECODER, ENCODER_DECODER) or s.mlm_head:
         head: list[Shape] = []
         if not s.tie_embeddings:  # lm_head: embedding_dim -> vocab, no bias unless head_bias
             head.append(Shape("head", WEIGHT, (e, "vocab"), True))
-        if s.head_bias or s.mlm_head:
+        if s.mlm_head and s.mlm_vocab_bias:  # two when an untied head keeps the decoder's bias apart
+            head.append(Shape("head", BIAS, ("vocab",) if s.mlm_vocab_bias == 1 else ("mlm_vocab_biases", "vocab")))
+        elif s.head_bias and not s.mlm_head:
             head.append(Shape("head", BIAS, ("vocab",)))
         out.append(_component(OUTPUT_HEAD, head))
     if s.pooler:  # BERT's pooler: dense d_model -> d_model with bias, on the first token
@@ -566,4 +592,34 @@ def _stack_embeddings(s: Switches, prefix: str, e: str, decoder: bool) -> list[C
         out.append(_component(prefix + POSITION_EMBEDDING, [Shape("position", WEIGHT, (rows, "d_model"))]))
     if s.stack_positions and s.embedding_norm:
         out.append(_component(prefix + EMBEDDING_NORM, _norm("embedding", s, ())))
+    return out
+
+
+# --- encoders (issue 14) ------------------------------------------------------------------------
+
+
+def _encoder_extras(s: Switches) -> list[ComponentLayout]:
+    """DeBERTa-v2 (transformers' modeling_deberta_v2.py, DebertaV2Encoder and DisentangledSelfAttention):
+    per block pos_key_proj (c2p) and pos_query_proj (p2c), d_model x heads*head_dim with bias, unless
+    share_att_key reuses key_proj and query_proj; the encoder's LayerNorm on the relative table
+    (norm_rel_ebd); the ConvLayer after the first block (Conv1d d_model -> d_model of conv_kernel
+    taps in conv_groups groups, with bias, and a LayerNorm). The position projections and the table
+    act on the 2 x buckets relative positions once per sequence, not per token: not in the FLOPs."""
+    layers = "shared_layers" if s.shared else "layers"
+    out = []
+    if s.position_projection:
+        dims = (layers, "position_projections")
+        shapes = [
+            Shape("position_proj", WEIGHT, (*dims, "d_model", "heads*head_dim")),
+            Shape("position_proj", BIAS, (*dims, "heads*head_dim")),
+        ]
+        out.append(_component(RELATIVE_POSITION, shapes))
+    if s.relative_norm:
+        out.append(_component("relative_norm", _norm("relative_norm", s, ())))
+    if s.conv:
+        conv = [
+            Shape("conv", WEIGHT, ("d_model", "d_model/conv_groups", "conv_kernel"), True),
+            Shape("conv", BIAS, ("d_model",)),
+        ]
+        out.append(_component("conv", conv + _norm("conv_norm", s, ())))
     return out

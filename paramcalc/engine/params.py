@@ -124,6 +124,9 @@ class Plan(NamedTuple):
     names: tuple[str, ...]
     dimensions: tuple[Callable[[Config], int], ...]  # the value of each name, in order
     shapes: tuple[Sized, ...]
+    # ALBERT: the matmul shapes of shared blocks, as (dims without shared_layers, repeat); each
+    # stored block runs layers / shared_layers times, so their FLOPs are per block x layers
+    shared: tuple[tuple[tuple[int, ...], int], ...] = ()
 
 
 @lru_cache(maxsize=1024)
@@ -147,7 +150,15 @@ def _plan(s: Switches) -> Plan:
             )
             repeats[key] = repeats.get(key, 0) + 1
     shapes = tuple(Sized(dims, n, *flags) for (dims, *flags), n in repeats.items())
-    return Plan(comps, names, tuple(dimension(n) for n in names), shapes)
+    shared: tuple[tuple[tuple[int, ...], int], ...] = ()
+    if "shared_layers" in index:
+        at = index["shared_layers"]
+        shared = tuple(
+            (tuple(i for i in shape.dims if i != at), shape.repeat)
+            for shape in shapes
+            if shape.matmul and not shape.bias and at in shape.dims
+        )
+    return Plan(comps, names, tuple(dimension(n) for n in names), shapes, shared)
 
 
 def _loose(config: Config) -> int:
@@ -207,6 +218,23 @@ def count(config: Config) -> Counts:
     else:
         active = total
     return Counts(total, weights, biases, embedding, active, matmul, routed, lookup)
+
+
+def rerun_matmul(config: Config) -> int:
+    """ALBERT: the matmul weights that shared blocks apply beyond their stored copies, per token
+    (layers - shared_layers blocks' worth; negative when more are stored than run). Counts.matmul
+    holds each stored weight once; FLOPs add this. 0 without shared blocks."""
+    if not config.shared_layers:
+        return 0
+    plan = _plan(switches(config))
+    size = [dim(config) for dim in plan.dimensions]
+    total = 0
+    for dims, repeat in plan.shared:
+        n = repeat * (config.layers - config.shared_layers)
+        for i in dims:
+            n *= size[i]
+        total += n
+    return total
 
 
 def components(config: Config) -> list[Component]:

@@ -740,7 +740,7 @@ def bert(k: Keys) -> dict[str, Any]:
 
 def roberta(k: Keys) -> dict[str, Any]:
     # RoBERTa keeps pad_token_id + 1 (= 2) extra rows in its position table: 514 = 512 + 2.
-    out = bert(k)
+    out = {**bert(k), **_untied(k, True)}  # untied: RobertaForMaskedLM's decoder bias is its own too
     offset = k.size("pad_token_id", default=1) + 1
     if out["context"] > offset:
         out.update(context=out["context"] - offset, position_offset=offset)
@@ -1349,6 +1349,192 @@ def whisper(k: Keys) -> dict[str, Any]:
     }
 
 
+# --- encoders (issue 14): xlm-roberta, modernbert, deberta-v2, electra, albert ---------------------
+# transformers 5.24: modeling_<type>.py of each. With tie_word_embeddings false transformers 5 ties
+# nothing, also not a decoder bias the head shares (RoBERTa, DeBERTa, ALBERT): two vocab biases.
+
+
+def _no_cross_attention(k: Keys) -> None:
+    """is_decoder + add_cross_attention give every block a cross-attention: not an encoder."""
+    if k.flag("add_cross_attention", False):
+        k.problems.append(
+            Problem(k.label, "add_cross_attention", "true (a decoder with cross-attention blocks) is not supported")
+        )
+
+
+def _untied(k: Keys, bias_tied: bool) -> dict[str, Any]:
+    """tie_word_embeddings false: an untied output layer, and its own bias beside the head's
+    where the tied model shares one (`bias_tied`)."""
+    if k.flag("tie_word_embeddings", True):
+        return {}
+    return {"tie_embeddings": False, **({"mlm_vocab_biases": 2} if bias_tied else {})}
+
+
+def xlm_roberta(k: Keys) -> dict[str, Any]:
+    """XLMRobertaModel: RoBERTa's modules (position table of max_position_embeddings rows,
+    pad_token_id + 1 of them kept for padding), a pooler; transformers 5 ignores
+    position_embedding_type (no relative distance embedding is built)."""
+    _no_cross_attention(k)
+    core = _core(k, context_default=512)
+    out = {
+        "architecture": "encoder",
+        **core,
+        "d_ff": k.size("intermediate_size", default=4 * core["d_model"]),
+        "activation": plain(k.text("hidden_act", "gelu")),
+        "norm": "layernorm",
+        "bias": True,
+        "position": "learned",
+        "type_vocab": k.size("type_vocab_size", default=2),
+        "pooler": True,
+        **_untied(k, True),
+    }
+    offset = k.size("pad_token_id", default=1) + 1
+    if out["context"] > offset:
+        out.update(context=out["context"] - offset, position_offset=offset)
+    return out
+
+
+def modernbert(k: Keys) -> dict[str, Any]:
+    """ModernBertModel: pre-norm blocks (attn_norm, fused Wqkv, Wo; mlp_norm, gated Wi of 2 x
+    intermediate_size, Wo), rotary positions (global and sliding layers alike: no parameters),
+    an embedding norm and a final norm; layer 0's attn_norm is an Identity. norm_bias,
+    attention_bias and mlp_bias switch the biases (all off by default). The masked-LM head:
+    head.dense (classifier_bias), head.norm, the decoder tied to the embedding, decoder_bias
+    its own (never tied)."""
+    core = _class_core(k, 8192)
+    return {
+        "architecture": "encoder",
+        **core,
+        "d_ff": k.size("intermediate_size", positive=True),
+        "activation": gated(k.text("hidden_activation", "gelu")),
+        "norm": "layernorm" if k.flag("norm_bias", False) else "layernorm-nobias",
+        "bias": False,
+        "qkv_bias": k.flag("attention_bias", False),
+        "out_bias": k.flag("attention_bias", False),
+        "ffn_bias": k.flag("mlp_bias", False),
+        "position": "rotary",
+        "type_vocab": 0,
+        "pooler": False,
+        "final_norm": True,
+        "first_attention_norm": False,
+        "mlm_transform_bias": k.flag("classifier_bias", False),
+        "mlm_vocab_biases": 1 if k.flag("decoder_bias", True) else 0,
+        **_untied(k, False),
+    }
+
+
+def electra(k: Keys) -> dict[str, Any]:
+    """ElectraModel: BERT's blocks after embeddings of embedding_size (word, position, type
+    tables and their LayerNorm), projected to hidden_size by embeddings_project (with bias)
+    when the two differ; no pooler. The masked-LM head (ElectraForMaskedLM, the generator's):
+    generator_predictions (dense hidden -> embedding, LayerNorm), generator_lm_head tied to the
+    embedding, its bias its own."""
+    _no_cross_attention(k)
+    core = _class_core(k, 512)
+    width = k.size("embedding_size", positive=True)
+    return {
+        "architecture": "encoder",
+        **core,
+        "d_ff": k.size("intermediate_size", positive=True),
+        "activation": plain(k.text("hidden_act", "gelu")),
+        "norm": "layernorm",
+        "bias": True,
+        "position": "learned",
+        "type_vocab": k.size("type_vocab_size", default=2),
+        "pooler": False,
+        **({"embedding_dim": width, "embedding_projection": "in"} if width != core["d_model"] else {}),
+        **_untied(k, False),
+    }
+
+
+def albert(k: Keys) -> dict[str, Any]:
+    """AlbertModel: embeddings of embedding_size, embedding_hidden_mapping_in (always, with
+    bias), then num_hidden_groups groups of inner_group_num layers: layer i runs group
+    i * groups // layers, so the num_hidden_layers x inner_group_num blocks that run share
+    num_hidden_groups x inner_group_num stored ones (all groups are built, even more than run);
+    a bare-Linear pooler. The masked-LM head: predictions (dense hidden -> embedding,
+    LayerNorm), the decoder and its bias tied to the embedding and predictions.bias."""
+    core = _class_core(k, 512)
+    inner = k.size("inner_group_num", positive=True)
+    groups = k.size("num_hidden_groups", positive=True)
+    runs = core["layers"] * inner
+    return {
+        "architecture": "encoder",
+        **core,
+        "layers": runs,
+        "d_ff": k.size("intermediate_size", positive=True),
+        "activation": plain(k.text("hidden_act", "gelu_new")),
+        "norm": "layernorm",
+        "bias": True,
+        "position": "learned",
+        "type_vocab": k.size("type_vocab_size", default=2),
+        "pooler": True,
+        "embedding_dim": k.size("embedding_size", positive=True),
+        "embedding_projection": "in",
+        **({"shared_layers": groups * inner} if groups * inner != runs else {}),
+        **_untied(k, True),
+    }
+
+
+def deberta_v2(k: Keys) -> dict[str, Any]:
+    """DebertaV2Model (DeBERTa-v2 and v3): embeddings of embedding_size (word; position iff
+    position_biased_input; type iff type_vocab_size > 0), embed_proj without bias when it is
+    not hidden_size, a LayerNorm of hidden_size; BERT's blocks with disentangled attention: with
+    relative_attention one table of 2 x position_buckets rows (else 2 x max_relative_positions,
+    max_position_embeddings when that is below 1) and, unless share_att_key, pos_key_proj (c2p)
+    and pos_query_proj (p2c); the encoder's LayerNorm on the table (norm_rel_ebd layer_norm,
+    built even without relative attention); the ConvLayer (conv_kernel_size); no pooler.
+    embedding_size, position_buckets, share_att_key, norm_rel_ebd, conv_* and attention_head_size
+    are not config fields: read as extras, with getattr's defaults. The masked-LM head
+    (legacy, the default): cls.predictions (dense hidden -> embedding, LayerNorm), the decoder
+    and its bias tied to the embedding and predictions.bias; legacy false: lm_predictions
+    (dense hidden -> hidden, LayerNorm, a bias), logits by the embedding: always tied."""
+    core = _class_core(k, 512)
+    h, heads = core["d_model"], core["heads"]
+    head_size = k.size("attention_head_size", default=max(1, h // heads), positive=True)
+    if head_size * heads != h:
+        k.problems.append(
+            Problem(k.label, "num_attention_heads", f"{heads} x attention_head_size {head_size} is not hidden_size {h}")
+        )
+    width = k.size("embedding_size", default=h, positive=True)
+    out: dict[str, Any] = {
+        "architecture": "encoder",
+        **core,
+        "d_ff": k.size("intermediate_size", positive=True),
+        "activation": plain(k.text("hidden_act", "gelu")),
+        "norm": "layernorm",
+        "bias": True,
+        "position": "learned" if k.flag("position_biased_input", True) else "none",
+        "type_vocab": k.size("type_vocab_size", default=0),
+        "pooler": False,
+    }
+    if width != h:
+        out.update(embedding_dim=width, embedding_projection="in_nobias")
+    if k.flag("relative_attention", False):
+        buckets = k.get("position_buckets", -1)
+        spans = k.get("max_relative_positions", -1)
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in (buckets, spans)):
+            k.problems.append(Problem(k.label, "position_buckets", "and max_relative_positions must be whole numbers"))
+            buckets = spans = 1
+        out["relative_positions"] = 2 * (buckets if buckets > 0 else spans if spans >= 1 else core["context"])
+        kinds = k.get("pos_att_type", [])
+        kinds = kinds.lower().split("|") if isinstance(kinds, str) else [str(x).lower() for x in kinds]
+        if not k.flag("share_att_key", False):
+            out["position_projections"] = ("c2p" in kinds) + ("p2c" in kinds)
+    if "layer_norm" in [x.strip() for x in k.text("norm_rel_ebd", "none").lower().split("|")]:
+        out["relative_norm"] = True
+    kernel = k.size("conv_kernel_size", default=0)
+    if kernel:
+        out.update(conv_kernel=kernel, conv_groups=k.size("conv_groups", default=1, positive=True))
+    if k.flag("legacy", True):
+        out.update(_untied(k, True))
+    elif width != h:
+        k.problems.append(
+            Problem(k.label, "legacy", "false needs embedding_size = hidden_size (logits by the embedding)")
+        )
+    return out
+
+
 # The masked-LM head of bert, roberta and distilbert is chosen by `count --head`, alike for all.
 FAMILIES: dict[str, Family] = {
     name: globals()[name]
@@ -1413,3 +1599,8 @@ FAMILIES: dict[str, Family] = {
         "whisper",
     )
 }
+FAMILIES["xlm-roberta"] = xlm_roberta
+FAMILIES["modernbert"] = modernbert
+FAMILIES["electra"] = electra
+FAMILIES["albert"] = albert
+FAMILIES["deberta-v2"] = deberta_v2

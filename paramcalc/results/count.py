@@ -47,6 +47,14 @@ def equation(unit: TextbookUnit) -> str:
     return f"{unit.output} = " + " + ".join(terms)
 
 
+def shared_note(stored: int, runs: int) -> str:
+    """Why a model with shared blocks (ALBERT) has fewer parameters than its compute suggests."""
+    return (
+        f"shared_layers: {stored} stored blocks, counted once each, serve the {runs} blocks that run "
+        f"(layers); FLOPs per token count all {runs}, parameters only the {stored}"
+    )
+
+
 def count_dict(report: Report, explain: bool = False) -> dict[str, Any]:
     """What `count --json` prints: the report, and with `explain` every term of every component
     (and, for an mlp of at most 100 parameters, every parameter by its textbook name)."""
@@ -255,6 +263,9 @@ class CountResult:
             doc.append(Text(f"widths: {widths}", ITEM))
         for comp in r.components:
             doc.append(Text(f"{comp.name}: " + "; ".join(component_formulas(comp)), ITEM))
+        c = r.config
+        if c.shared_layers:  # ALBERT: parameters vs compute
+            doc.append(Text(shared_note(c.shared_layers, c.layers), ITEM))
         units = textbook(r)
         if units:
             what = "weights and biases" if r.config.bias else "weights"
