@@ -420,7 +420,7 @@ def infer(
 ) -> InferResult:
     """Serving memory, whether it fits, the longest context and largest batch, decode speed (``paramcalc infer``)."""
     from paramcalc.engine import analyze as engine_analyze
-    from paramcalc.engine.inference import Dtype, InferSettings, MlaCache, estimate, resolve_gpu
+    from paramcalc.engine.inference import Dtype, InferSettings, KvDtype, MlaCache, estimate, resolve_gpu
     from paramcalc.results.plan import InferResult
 
     config, stored_bytes = _shape_and_stored_bytes(config, "infer")
@@ -431,7 +431,7 @@ def infer(
         batch=batch,
         context=context,
         dtype=Dtype(dtype),
-        kv_dtype=Dtype(kv_dtype) if kv_dtype else None,
+        kv_dtype=KvDtype(kv_dtype) if kv_dtype else None,
         mla_cache=MlaCache(mla_cache),
         reserve=reserve,
         stored_bytes=stored_bytes,

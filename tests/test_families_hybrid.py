@@ -112,10 +112,18 @@ def test_granite_layer_types_that_no_period_says(tmp_path: Path) -> None:
         paramcalc.count(write(odd, tmp_path))
 
 
-def test_planners_say_what_they_do_not_model_yet() -> None:
-    for plan in (paramcalc.train, paramcalc.infer):
-        with pytest.raises(SettingError, match="state-space"):
-            plan("jamba-1.5-mini")
+def test_train_says_what_it_does_not_model_yet() -> None:
+    with pytest.raises(SettingError, match="state-space"):
+        paramcalc.train("jamba-1.5-mini")
+
+
+def test_infer_caches_attention_layers_and_holds_mamba_state() -> None:
+    """Jamba-1.5-Mini at 8,192 tokens: K and V in its 4 attention blocks only (8 KV heads x 128,
+    bf16), and per Mamba block an fp32 state of 8192 x 3 conv inputs + 8192 x 16."""
+    data = paramcalc.infer("jamba-1.5-mini", context=8192, gpus=2, gpu="h100-sxm").to_dict()
+    kinds = {k["kind"]: k for k in data["kv_cache_by_kind"]}
+    assert kinds["full_attention"]["bytes"] == 4 * 2 * (8 // 2) * 128 * 2 * 8192
+    assert kinds["recurrent_state"]["bytes"] == 28 * 4 * (8192 * 3 + 8192 * 16) // 2
 
 
 def test_state_updates_of_each_mixer() -> None:

@@ -68,10 +68,19 @@ def test_the_mixer_term_by_term(run: Run) -> None:
     assert data["flops"]["seq_len"] is None  # no attention: no attention products
 
 
-def test_planners_say_what_they_do_not_model_yet() -> None:
-    for plan in (paramcalc.train, paramcalc.infer):
-        with pytest.raises(SettingError, match="state-space"):
-            plan(str(FIXTURES / "state-spaces__mamba-130m-hf.json"))
+def test_train_says_what_it_does_not_model_yet() -> None:
+    with pytest.raises(SettingError, match="state-space"):
+        paramcalc.train(str(FIXTURES / "state-spaces__mamba-130m-hf.json"))
+
+
+def test_infer_holds_a_fixed_state() -> None:
+    """Mamba-130m: per block, fp32, the conv's last 3 inputs of 1536 channels and 1536 x 16 of
+    state; the same at any context."""
+    path = str(FIXTURES / "state-spaces__mamba-130m-hf.json")
+    short, long = (paramcalc.infer(path, context=n, gpu="h100-sxm").to_dict() for n in (1024, 65536))
+    per_sequence = 24 * 4 * (1536 * 3 + 1536 * 16)
+    assert short["bytes"]["kv_cache"] == long["bytes"]["kv_cache"] == per_sequence
+    assert [k["kind"] for k in short["kv_cache_by_kind"]] == ["recurrent_state"]
 
 
 def test_preset_mamba_2_8b() -> None:

@@ -16,7 +16,7 @@ from paramcalc.commands._options import (
     Reserve,
     SetOption,
 )
-from paramcalc.engine.inference import Dtype, MlaCache
+from paramcalc.engine.inference import Dtype, KvDtype, MlaCache
 from paramcalc.results.plan import InferResult
 
 
@@ -27,15 +27,20 @@ def infer(
     context: Annotated[
         int | None,
         typer.Option(
-            "--context", help="Tokens per sequence. Default: the config's context.", min=1, show_default=False
+            "--context",
+            help="Tokens per sequence. Default: the config's context, at most 8,192 (a working length; the "
+            "model's maximum is shown beside it).",
+            min=1,
+            show_default=False,
         ),
     ] = None,
     dtype: Annotated[Dtype, typer.Option("--dtype", help="Weight precision.")] = Dtype.bf16,
     kv_dtype: Annotated[
-        Dtype | None,
+        KvDtype | None,
         typer.Option(
             "--kv-dtype",
-            help="KV cache precision. Default: --dtype (bf16 when the weights are int8/int4).",
+            help="KV cache type: bf16, fp16, fp8, or llama.cpp's q8_0 and q4_0 (34 and 18 bytes per block of 32). "
+            "Default: --dtype (bf16 when the weights are int8/int4).",
             show_default=False,
         ),
     ] = None,
@@ -52,11 +57,14 @@ def infer(
     set_: SetOption = None,
     explain: ExplainOption = False,
 ) -> InferResult:
-    """Serving memory: weights, KV cache, activations; whether it fits; limits; decode speed.
+    """Serving memory: weights, KV cache, activations; whether it fits; limits; speed.
 
-    KV cache = 2 x layers x kv_heads x head_dim x tokens x batch x bytes (K and V; MLA models
-    cache their latent). Also the longest context and the largest batch that fit, and an upper
-    bound on decode tokens/s from memory bandwidth: bytes read per step / bandwidth.
+    KV cache layer kind by layer kind: full attention 2 x kv_heads x head_dim per layer and token;
+    a sliding-window layer only its window; MLA its latent; a Mamba or DeltaNet block a fixed fp32
+    state; an encoder-decoder also its cross-attention over the encoder's length. With --gpus N
+    (tensor parallelism) every figure is per GPU. Also the longest context and the largest batch
+    that fit, prefill time at 50% of the peak FLOP/s, and decode tokens/s at 80% of the memory
+    bandwidth (and its upper bound at 100%); no speed for a plan that does not fit.
     """
     from paramcalc import api
 

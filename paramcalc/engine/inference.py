@@ -1,21 +1,26 @@
-"""Serving memory and a decode-speed bound.
+"""Serving memory, whether it fits, its limits, and its speed.
 
-- Weights: every parameter at --dtype (bits / 8 bytes, rounded up); quantization scales and
-  layers a quantizer leaves in 16 bits are not counted.
-- KV cache: 2 (K and V) x layers x kv_heads x head_dim x tokens x batch x bytes. An
-  encoder-decoder also caches the cross-attention K and V of its decoder layers over the
-  encoder's tokens (taken as long as the context). Multi-head latent attention (DeepSeek-V2/V3)
-  caches its compressed latent, layers x (kv_lora_rank + rope_head_dim) per token ("latent",
-  the paper's Section 2.1.2), or, as implementations that expand it do, the full keys and values,
-  layers x heads x (qk head dim + v_head_dim) ("full").
+- Weights: every parameter at --dtype (bits / 8 bytes, rounded up), or the bytes a checkpoint
+  stores; quantization scales of the idealised int8/int4 are not counted.
+- KV cache: layer kind by layer kind (kvcache.py): full attention keeps every token, a
+  sliding-window layer its window, MLA its latent, a recurrent block a fixed state, an
+  encoder-decoder its self-attention and its cross-attention over the encoder's length. With
+  --gpus N (tensor parallelism) each GPU holds kv_heads / N heads (at least one) and 1/N of the
+  weights and activations.
+- Context: by default the smaller of the model's maximum and WORKING_CONTEXT (8,192 tokens), a
+  working length; the model's maximum is shown beside it (a plan for 128k tokens is what people
+  mean least often and costs most).
 - Activations: a working-set estimate for prefilling the whole context at once with flash
   attention (no context x context scores): batch x context x (d_model + the widest inner
   activation of a layer) x 2 bytes, plus fp32 logits of the last position, batch x vocab x 4.
 - Decode bound: each generated token reads the weights used per step and the whole KV cache
   once, so tokens/s <= batch x (GPUs x bandwidth) / (weight bytes read + KV cache bytes). For a
   mixture of experts, a step reads min(experts, batch x experts_per_token) experts per layer.
-  A custom device without a bandwidth has no bound (None, and a warning that says so).
-- FLOP/s are not used: decode is bound by memory bandwidth, so infer refuses gpu_flops.
+  The decode estimate is that bound at DECODE_EFFICIENCY (80%) of the bandwidth. A custom
+  device without a bandwidth has no bound (None, and a warning that says so).
+- Prefill (time to first token): batch x (2 x active matmul weights x context + the causal
+  attention products) FLOPs at PREFILL_MFU (50%) of the GPUs' dense bf16 (fp8 for fp8 weights)
+  peak. No speed is given for a plan that does not fit.
 """
 
 from __future__ import annotations
@@ -24,14 +29,18 @@ import enum
 from typing import NamedTuple
 
 from paramcalc.config import Config
-from paramcalc.engine import hardware
+from paramcalc.engine import hardware, kvcache
+from paramcalc.engine.flops import attention_products_per_token, tied_head
 from paramcalc.engine.hardware import Gpu, amount, gpu_problems, usable_bytes
 from paramcalc.engine.memory import DTYPE_BITS, weight_bytes
+from paramcalc.engine.params import count as count_params
 from paramcalc.engine.report import Report
 from paramcalc.engine.training import MAX_BATCH, MAX_GPUS, MAX_RESERVE, MAX_SEQ, context_problem
 from paramcalc.errors import SettingError
 
-NO_FLOPS = "infer does not use FLOP/s (decode is bound by memory bandwidth): leave gpu_flops out"
+WORKING_CONTEXT = 8192  # the default context when the model's is longer (the model's maximum is shown)
+PREFILL_MFU = 0.5  # of the dense peak: prefill is compute-bound (large matmuls over the context)
+DECODE_EFFICIENCY = 0.8  # of the memory bandwidth a decode step reaches (STREAM-like kernels reach 80-90%)
 
 
 class Dtype(enum.StrEnum):
@@ -40,6 +49,14 @@ class Dtype(enum.StrEnum):
     fp8 = "fp8"
     int8 = "int8"
     int4 = "int4"
+
+
+class KvDtype(enum.StrEnum):
+    bf16 = "bf16"
+    fp16 = "fp16"
+    fp8 = "fp8"
+    q8_0 = "q8_0"
+    q4_0 = "q4_0"
 
 
 class MlaCache(enum.StrEnum):
@@ -53,25 +70,31 @@ class InferSettings(NamedTuple):
     batch: int = 1
     context: int | None = None
     dtype: Dtype = Dtype.bf16
-    kv_dtype: Dtype | None = None
+    kv_dtype: KvDtype | None = None
     mla_cache: MlaCache = MlaCache.latent
     reserve: float = 0.1
     stored_bytes: int | None = None  # the weights as a checkpoint stores them; replaces params x dtype
 
 
 class InferEstimate(NamedTuple):
+    """Per GPU: weights, KV cache and activations (with --gpus N, each GPU's share)."""
+
     settings: InferSettings
     context: int
     kv_dtype: str
     weights: int
     kv_cache: int
     activations: int
-    kv_cache_bytes_per_token: int
+    kv_cache_bytes_per_token: int  # at a context every window is full of: the growth per token
     usable: int
     max_context: int
     max_batch: int
     decode_tokens_per_s_bound: float | None  # None: the device's bandwidth is unknown
     warnings: tuple[str, ...] = ()
+    model_context: int = 0
+    kinds: tuple[kvcache.LayerKind, ...] = ()
+    prefill_seconds: float | None = None  # None: no peak FLOP/s known, or it does not fit
+    decode_tokens_per_s: float | None = None
 
     @property
     def total(self) -> int:
@@ -83,19 +106,10 @@ class InferEstimate(NamedTuple):
 
 
 def kv_bytes_per_token(config: Config, bits: int, mla_cache: str = "latent") -> int:
-    """Bytes of K and V cached for one token of one sequence, all layers."""
-    if config.is_mla:
-        if mla_cache == "latent":
-            width = config.layers * (config.kv_lora_rank + config.rope_head_dim)
-        else:
-            width = config.layers * config.heads * (config.qk_head_dim + config.v_head_dim)
-        return weight_bytes(width, bits)
-    per_layer = 2 * config.kv_heads * config.head_dim  # K and V
-    if config.is_encoder_decoder:
-        width = 2 * config.decoder_layers * per_layer  # self-attention + cross-attention caches
-    else:
-        width = config.layers * per_layer
-    return weight_bytes(width, bits)
+    """Bytes cached for one more token of one sequence, all layers that keep every token (a
+    sliding-window layer's window is full past it; a recurrent state does not grow)."""
+    cache = {16: "bf16", 8: "fp8"}.get(bits, "bf16")
+    return sum(k.per_token for k in kvcache.layer_kinds(config, cache, mla_cache) if k.tokens_kept is None)
 
 
 def activation_bytes_per_token(config: Config) -> int:
@@ -121,31 +135,14 @@ def weight_bytes_per_step(report: Report, bits: int, batch: int) -> int:
 
 
 def resolve_gpu(name: str | None, memory: str | None, flops: str | None, bandwidth: str | None) -> Gpu:
-    """hardware.resolve_gpu for infer, which refuses gpu_flops (every problem at once)."""
-    problems = [("gpu_flops", NO_FLOPS)] if flops is not None else []
-    try:
-        gpu = hardware.resolve_gpu(name, memory, None, bandwidth)
-    except SettingError as exc:
-        problems = exc.problems + problems
-    if problems:
-        raise SettingError(problems)
-    return gpu
+    """hardware.resolve_gpu: the FLOP/s time the prefill, the bandwidth the decode."""
+    return hardware.resolve_gpu(name, memory, flops, bandwidth)
 
 
 def check(settings: InferSettings, config: Config) -> list[str]:
     """Every problem at once (a SettingError naming the settings); the warnings of a run that can."""
     s = settings
-    if config.recurrent_layers:  # a fixed state, not keys and values: the planner's to come
-        raise SettingError(
-            [
-                (
-                    "config",
-                    "infer plans transformers' KV caches; the fixed state of a state-space or linear-attention "
-                    "block is not modelled yet",
-                )
-            ]
-        )
-    if not config.generates:
+    if not (config.generates or config.is_ssm):
         raise SettingError(
             [
                 (
@@ -163,41 +160,88 @@ def check(settings: InferSettings, config: Config) -> list[str]:
     if s.context is not None:
         if not 1 <= s.context <= MAX_SEQ:
             problems.append(("context", f"{amount(s.context)} is out of range: 1 to {MAX_SEQ:,}"))
-        else:
+        elif config.context:  # a state-space model has no trained length to exceed
             errors, warnings = context_problem(config, s.context, "context")
             problems += errors
     if not 0 <= s.reserve <= MAX_RESERVE:
         problems.append(("reserve", f"must be from 0 to {MAX_RESERVE:g}, not {s.reserve:g}"))
+    if s.kv_dtype in (KvDtype.q8_0, KvDtype.q4_0) and config.head_dim % 32:
+        warnings.append(f"a {s.kv_dtype} cache packs blocks of 32: head_dim {config.head_dim} rounds up per head")
     if problems:
         raise SettingError(problems)
+    if s.gpus > 1 and config.attention_layers:
+        heads, kv = config.heads, config.kv_heads
+        if heads % s.gpus or (kv % s.gpus and s.gpus % kv):
+            warnings.append(
+                f"tensor parallelism over {s.gpus} GPUs: {heads} heads / {kv} KV heads do not split evenly "
+                "(vLLM refuses it; the figures assume an even share)"
+            )
     if s.gpu.bandwidth is None:
         warnings.append(f"the decode bound needs gpu_bandwidth: the bandwidth of a {s.gpu.label} is not known")
     return warnings
 
 
+def _prefill_flops(report: Report, context: int, batch: int) -> int:
+    """Forward FLOPs of prefilling `batch` sequences of `context` tokens: 2 x the matmul
+    weights a token uses x tokens, and the causal attention products (flops.py's conventions)."""
+    config = report.config.main_part
+    matmul = 2 * tied_head(config, count_params(config).matmul)
+    attention = attention_products_per_token(config, context, causal=True) if config.attention_layers else 0
+    return batch * context * (matmul + attention)
+
+
 def estimate(report: Report, settings: InferSettings) -> InferEstimate:
-    config = report.config
+    config = report.config.main_part
     warnings = check(settings, config)
     s = settings
-    context = s.context or config.context
-    kv_dtype = s.kv_dtype or (s.dtype if s.dtype in (Dtype.bf16, Dtype.fp16, Dtype.fp8) else Dtype.bf16)
+    tp = s.gpus
+    context = s.context or (min(config.context, WORKING_CONTEXT) if config.context else WORKING_CONTEXT)
+    if s.kv_dtype is not None:
+        kv_dtype = str(s.kv_dtype)
+    else:
+        kv_dtype = str(s.dtype) if s.dtype in (Dtype.bf16, Dtype.fp16, Dtype.fp8) else "bf16"
     bits = DTYPE_BITS[s.dtype]
-    weights = weight_bytes(report.total, bits) if s.stored_bytes is None else s.stored_bytes
-    per_token_kv = kv_bytes_per_token(config, DTYPE_BITS[kv_dtype], s.mla_cache)
-    per_token_act = activation_bytes_per_token(config)
+    stored = weight_bytes(report.total, bits) if s.stored_bytes is None else s.stored_bytes
+    weights = -(-stored // tp)  # each GPU's share under tensor parallelism
+    kinds = tuple(kvcache.layer_kinds(config, kv_dtype, s.mla_cache, tp))
+    per_token_act = -(-activation_bytes_per_token(config) // tp)
     logits = 4 * config.vocab
-    kv_cache = per_token_kv * context * s.batch
+
+    def kv_at(tokens: int) -> int:
+        return sum(k.bytes(tokens) for k in kinds)
+
+    def need(tokens: int, batch: int) -> int:
+        return weights + batch * (kv_at(tokens) + per_token_act * tokens + logits)
+
+    kv_cache = kv_at(context) * s.batch
     activations = per_token_act * context * s.batch + logits * s.batch
-    usable = usable_bytes(s.gpus * s.gpu.memory, s.reserve)
+    usable = usable_bytes(s.gpu.memory, s.reserve)
     room = usable - weights
-    max_context = max(0, (room - logits * s.batch) // (s.batch * (per_token_kv + per_token_act)))
-    max_batch = max(0, room // (context * (per_token_kv + per_token_act) + logits))
+    # the longest context that fits at this batch: the need grows with the context (windows cap
+    # some layers' growth), so a search over it finds the last that fits
+    low, high = 0, MAX_SEQ
+    while low < high:
+        mid = (low + high + 1) // 2
+        if need(mid, s.batch) <= usable:
+            low = mid
+        else:
+            high = mid - 1
+    max_context = low
+    per_sequence = kv_at(context) + per_token_act * context + logits
+    max_batch = max(0, room // per_sequence) if per_sequence else 0
     if s.stored_bytes is None:
         read = weight_bytes_per_step(report, bits, s.batch)
     else:  # the stored bytes, in the share of the parameters a step reads (a MoE reads some experts)
         read = -(-s.stored_bytes * weight_bytes_per_step(report, 8, s.batch) // max(1, report.total))
-    step = read + kv_cache
-    bound = None if s.gpu.bandwidth is None else s.batch * s.gpus * s.gpu.bandwidth / step
+    step = -(-read // tp) + kv_cache
+    bound = None if s.gpu.bandwidth is None else s.batch * s.gpu.bandwidth / step
+    fits = weights + kv_cache + activations <= usable
+    decode = bound * DECODE_EFFICIENCY if bound is not None and fits else None
+    peak = s.gpu.peak("fp8" if s.dtype == Dtype.fp8 else "bf16") or s.gpu.peak("bf16")
+    prefill = None
+    if peak and fits:
+        prefill = _prefill_flops(report, context, s.batch) / (tp * peak * PREFILL_MFU)
+    grows = sum(k.per_token for k in kinds if k.tokens_kept is None)
     return InferEstimate(
         settings=s,
         context=context,
@@ -205,12 +249,16 @@ def estimate(report: Report, settings: InferSettings) -> InferEstimate:
         weights=weights,
         kv_cache=kv_cache,
         activations=activations,
-        kv_cache_bytes_per_token=per_token_kv,
+        kv_cache_bytes_per_token=grows,
         usable=usable,
         max_context=max_context,
         max_batch=max_batch,
         decode_tokens_per_s_bound=bound,
         warnings=tuple(warnings),
+        model_context=config.context,
+        kinds=kinds,
+        prefill_seconds=prefill,
+        decode_tokens_per_s=decode,
     )
 
 
@@ -219,7 +267,28 @@ def to_dict(e: InferEstimate) -> dict[str, object]:
     s = e.settings
     return {
         "bytes": {"weights": e.weights, "kv_cache": e.kv_cache, "activations": e.activations, "total": e.total},
+        "per_gpu": s.gpus > 1,
         "kv_cache_bytes_per_token": e.kv_cache_bytes_per_token,
+        "kv_cache_by_kind": [
+            {
+                "kind": k.kind,
+                "layers": k.layers,
+                "bytes": k.bytes(e.context) * s.batch,
+                "bytes_per_token": k.per_token,
+                "tokens_kept": k.tokens_kept,
+                "fixed_bytes_per_sequence": k.fixed,
+                "basis": k.basis,
+            }
+            for k in e.kinds
+        ],
+        "model_context": e.model_context,
+        "prefill_seconds": e.prefill_seconds,
+        "decode_tokens_per_s": e.decode_tokens_per_s,
+        "conventions": {
+            "default_context": f"min(model context, {WORKING_CONTEXT})",
+            "prefill_mfu": PREFILL_MFU,
+            "decode_bandwidth_efficiency": DECODE_EFFICIENCY,
+        },
         "fits": e.fits,
         "usable_bytes": e.usable,
         "max_context": e.max_context,

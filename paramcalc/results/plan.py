@@ -99,43 +99,80 @@ def _pipeline_row(e: TrainEstimate) -> list[Row]:
 
 def infer_rows(e: InferEstimate) -> list[Row]:
     s = e.settings
-    beyond = " (beyond the model's trained context)" if e.max_context > e.context and s.context is None else ""
-    return [
-        ("GPUs", f"{s.gpus} x {s.gpu.label}", s.gpu.source),
-        ("batch x context", f"{s.batch} x {e.context:,}", ""),
+    beyond = " (beyond the model's trained context)" if e.model_context and e.max_context > e.model_context else ""
+    per_gpu = " per GPU" if s.gpus > 1 else ""
+    shown_max = (
+        f" (the model's maximum: {e.model_context:,})" if e.model_context and e.model_context != e.context else ""
+    )
+    rows: list[Row] = [
+        ("GPUs", f"{s.gpus} x {s.gpu.label}" + (" (tensor parallel)" if s.gpus > 1 else ""), s.gpu.source),
         (
-            ("weights", f"{size(e.weights)} as stored", "the checkpoint's data bytes, quantization tensors included")
+            "batch x context",
+            f"{s.batch} x {e.context:,}{shown_max}",
+            "" if s.context else "the model's context, at most 8,192 tokens (--context sets it)",
+        ),
+        (
+            (
+                "weights" + per_gpu,
+                f"{size(e.weights)} as stored",
+                "the checkpoint's data bytes, quantization tensors included",
+            )
             if s.stored_bytes is not None
-            else ("weights", f"{size(e.weights)} at {s.dtype}", "params x bits / 8; quantization scales not counted")
+            else (
+                "weights" + per_gpu,
+                f"{size(e.weights)} at {s.dtype}",
+                "params x bits / 8; quantization scales not counted",
+            )
         ),
-        (
-            "KV cache",
-            f"{size(e.kv_cache)} at {e.kv_dtype}",
-            "2 x layers x kv_heads x head_dim x tokens x batch x bytes "
-            "(MLA: the latent, layers x (kv_lora_rank + rope_head_dim))",
-        ),
-        ("KV cache per token", f"{e.kv_cache_bytes_per_token:,} bytes", ""),
+        ("KV cache" + per_gpu, f"{size(e.kv_cache)} at {e.kv_dtype}", "the sum of the layer kinds below, x batch"),
+    ]
+    for kind in e.kinds:
+        held = kind.bytes(e.context) * s.batch
+        kept = "" if kind.tokens_kept is None else f", {min(e.context, kind.tokens_kept):,} tokens kept"
+        rows.append((f"  {kind.kind.replace('_', ' ')} ({kind.layers} layers)", size(held) + kept, kind.basis))
+    rows += [
+        ("KV cache per token", f"{e.kv_cache_bytes_per_token:,} bytes", "the layers that keep every token"),
         (
             "activations (working set)",
             size(e.activations),
             "prefill of the whole context with flash attention: "
             "batch x context x (d_model + widest inner) x 2, + fp32 logits",
         ),
-        ("total", size(e.total), ""),
-        ("usable", size(e.usable), f"GPUs x {size(s.gpu.memory)} less a {s.reserve:.0%} reserve"),
+        ("total" + per_gpu, size(e.total), ""),
+        ("usable" + per_gpu, size(e.usable), f"{size(s.gpu.memory)} less a {s.reserve:.0%} reserve"),
         ("fits", _yes(e.fits, e.total, e.usable), ""),
         ("longest context that fits", f"{e.max_context:,} tokens{beyond}", f"at batch {s.batch}"),
         ("largest batch that fits", f"{e.max_batch:,}", f"at context {e.context:,}"),
-        (
-            ("decode speed bound", "unknown (needs --gpu-bandwidth)", "the custom GPU's bandwidth is not known")
-            if e.decode_tokens_per_s_bound is None or s.gpu.bandwidth is None
-            else (
+    ]
+    if not e.fits:
+        rows.append(("speed", "none: the plan does not fit", ""))
+        return rows
+    if e.prefill_seconds is not None:
+        rows.append(
+            (
+                "prefill (time to first token)",
+                f"{e.prefill_seconds:,.3g} s",
+                "batch x context x (2 x active matmul weights + causal attention products) at 50% of peak FLOP/s",
+            )
+        )
+    if e.decode_tokens_per_s_bound is None or s.gpu.bandwidth is None:
+        rows.append(("decode speed", "unknown (needs --gpu-bandwidth)", "the custom GPU's bandwidth is not known"))
+    else:
+        rows.append(
+            (
+                "decode speed",
+                f"{e.decode_tokens_per_s:,.1f} tokens/s" if e.decode_tokens_per_s is not None else "",
+                "the bound below at 80% of the memory bandwidth",
+            )
+        )
+        rows.append(
+            (
                 "decode speed bound",
                 f"{e.decode_tokens_per_s_bound:,.1f} tokens/s",
-                f"batch x GPUs x {size(int(s.gpu.bandwidth))}/s / (weight bytes read + KV cache) per step",
+                f"batch x {size(int(s.gpu.bandwidth))}/s / (weight bytes read + KV cache) per step, per GPU",
             )
-        ),
-    ]
+        )
+    return rows
 
 
 PLAN_COLUMNS = (Column("", LEFT, wrap=True), Column("value", wrap=True), Column("source", LEFT, wrap=True))
