@@ -184,6 +184,8 @@ class Config(_Record):
     stack_embeddings: bool
     relative_per_layer: bool
     mel_bins: int
+    # vision and two-tower models (issue 14)
+    pooler_dim: int
 
     @property
     def is_moe(self) -> bool:

@@ -730,6 +730,7 @@ _FIELD_LIST = (
         "composite: named tensors that belong to no part, each a list of its dimensions (CLIP's "
         "logit_scale: [1]; Gemma 3's mm_input_projection: [1152, 3840]); not counted in FLOPs",
         only=(COMPOSITE,),
+        derive=lambda v: (),  # none given: no loose tensors (not None, which the counts would iterate)
     ),
     # --- seq2seq and speech (issue 14): bart, mbart, mt5, umt5, whisper -----------------------------
     Field(
@@ -798,6 +799,15 @@ _FIELD_LIST = (
         minimum=0,
         only=(ENCODER_DECODER,),
         switch=("audio_conv", 0),
+    ),
+    # vision and two-tower models (issue 14: vit, dinov2, clip, siglip)
+    Field(
+        "pooler_dim",
+        "int",
+        "the pooler's output width: ViT's pooler_output_size, SigLIP's text head (projection_size)",
+        derived="d_model",
+        only=(ENCODER, VISION),
+        when=When("pooler", None, "a pooler (pooler: true)", among=(True,)),
     ),
     Field(
         "tokens",
