@@ -218,3 +218,46 @@ def test_composite_without_loose_tensors() -> None:
     result = paramcalc.count(config)
     assert result.total == 9
     assert [c["name"] for c in result.to_dict()["components"]] == ["a.linear_1"]
+
+
+@pytest.mark.parametrize(
+    ("preset", "total"),
+    [("vit-base-16", 86_389_248), ("clip-vit-l-14", 427_616_513), ("siglip-so400m", 877_960_498)],
+)
+def test_presets(preset: str, total: int) -> None:
+    """Each preset counts what transformers 5.24 counts for the config it was built from."""
+    assert paramcalc.count(preset).total == total
+
+
+def test_so400m_vision_tower_alone() -> None:
+    tower = dict(paramcalc.load("siglip-so400m").parts)["vision"]
+    assert paramcalc.count(tower.to_dict()).total == 428_225_600  # SiglipVisionModel
+
+
+def test_preset_index_keeps_the_order_of_parts() -> None:
+    """configs/index.json kept each preset's fields sorted: a composite preset read from it had
+    its parts in alphabetical order (text before vision), not in the file's."""
+    from paramcalc.catalog import indexed_fields, presets_dir
+
+    path = presets_dir() / "clip-vit-l-14.yaml"
+    fields = indexed_fields(path, path.read_bytes())
+    assert fields is not None  # read from the index, not the YAML
+    assert list(fields["parts"]) == ["vision", "text"]
+    assert [name for name, _ in paramcalc.load("clip-vit-l-14").parts] == ["vision", "text"]
+    assert [name for name, _ in paramcalc.load("clip-vit-l-14").tensors] == [
+        "visual_projection",
+        "text_projection",
+        "logit_scale",
+    ]
+
+
+def test_schema_does_not_require_a_vision_context() -> None:
+    """context is derived for a vision tower (the tokens of one image): the schema required it."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(paramcalc.schema().schema)
+    tower = {"architecture": "vision", "layers": 1, "d_model": 8, "heads": 2}
+    assert [e.message for e in validator.iter_errors(tower)] == []
+    assert [e.message for e in validator.iter_errors({"layers": 1, "d_model": 8, "heads": 2, "vocab": 3})] == [
+        "'context' is a required property"
+    ]
