@@ -194,6 +194,8 @@ class Config(_Record):
     relative_norm: bool
     conv_kernel: int
     conv_groups: int
+    # vision and two-tower models (issue 14)
+    pooler_dim: int
 
     @property
     def is_moe(self) -> bool:

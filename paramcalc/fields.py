@@ -730,6 +730,7 @@ _FIELD_LIST = (
         "composite: named tensors that belong to no part, each a list of its dimensions (CLIP's "
         "logit_scale: [1]; Gemma 3's mm_input_projection: [1152, 3840]); not counted in FLOPs",
         only=(COMPOSITE,),
+        derive=lambda v: (),  # none given: no loose tensors (not None, which the counts would iterate)
     ),
     # --- seq2seq and speech (issue 14): bart, mbart, mt5, umt5, whisper -----------------------------
     Field(
@@ -899,6 +900,15 @@ _FIELD_LIST = (
         "encoder: groups of DeBERTa-v2's convolution (conv_kernel > 0); divides d_model",
         default=1,
         only=(ENCODER,),
+    ),
+    # vision and two-tower models (issue 14: vit, dinov2, clip, siglip)
+    Field(
+        "pooler_dim",
+        "int",
+        "the pooler's output width: ViT's pooler_output_size, SigLIP's text head (projection_size)",
+        derived="d_model",
+        only=(ENCODER, VISION),
+        when=When("pooler", None, "a pooler (pooler: true)", among=(True,)),
     ),
     Field(
         "tokens",

@@ -91,7 +91,11 @@ def _architecture_is(arch: str) -> dict[str, Any]:
 def _per_architecture(arch: str) -> dict[str, Any]:
     """Fields that do not apply are refused; the required ones are required."""
     then: dict[str, Any] = {"properties": {f.name: False for f in FIELDS.values() if arch not in f.only}}
-    required = [f for f in FIELDS.values() if arch in f.only and f.default is REQUIRED]
+    required = [
+        f
+        for f in FIELDS.values()
+        if arch in f.only and f.default is REQUIRED and (not f.required_in or arch in f.required_in)
+    ]
     then["required"] = [f.name for f in required if not f.unless]
     alternatives = [{"anyOf": [{"required": [f.name]}, {"required": list(f.unless)}]} for f in required if f.unless]
     if alternatives:

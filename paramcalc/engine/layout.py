@@ -147,6 +147,8 @@ DIMENSIONS: dict[str, Callable[[Config], int]] = {
     "position_projections": attrgetter("position_projections"),
     "d_model/conv_groups": lambda c: c.d_model // c.conv_groups,
     "conv_kernel": attrgetter("conv_kernel"),
+    # vision and two-tower models (issue 14)
+    "pooler_dim": attrgetter("pooler_dim"),  # ViT's pooler_output_size, SigLIP's text head
 }
 
 
@@ -482,7 +484,7 @@ def _vision(s: Switches) -> list[ComponentLayout]:
     if s.layer_scale:  # DINOv2's layer_scale1 and layer_scale2: a d_model gain on each residual branch
         out.append(_component(LAYER_SCALE, [Shape("layer_scale", WEIGHT, ("layers", "2", "d_model"))]))
     if s.pooler:  # ViTModel's pooler: dense d_model -> d_model with bias, on [CLS]
-        out.append(_component(POOLER, _linear("pooler", (), "d_model", "d_model", True)))
+        out.append(_component(POOLER, _linear("pooler", (), "d_model", "pooler_dim", True)))
     if s.pool_head:  # SigLIP's MultiheadAttentionPoolingHead: a probe query, torch's MultiheadAttention
         head = [Shape("probe", WEIGHT, ("d_model",))]  # (in_proj d_model -> 3 d_model, out_proj), a norm, an MLP
         head += [Shape("in_proj", WEIGHT, ("d_model", "3*d_model")), Shape("in_proj", BIAS, ("3*d_model",))]
@@ -556,7 +558,9 @@ def layout(s: Switches) -> tuple[ComponentLayout, ...]:
         out.append(_component(OUTPUT_HEAD, head))
     if s.pooler:  # BERT's pooler: dense d_model -> d_model with bias, on the first token
         out.append(
-            _component(POOLER, [Shape("pooler", WEIGHT, ("d_model", "d_model")), Shape("pooler", BIAS, ("d_model",))])
+            _component(
+                POOLER, [Shape("pooler", WEIGHT, ("d_model", "pooler_dim")), Shape("pooler", BIAS, ("pooler_dim",))]
+            )
         )
     return tuple(out)
 

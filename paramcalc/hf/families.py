@@ -12,6 +12,7 @@ from typing import Any
 from paramcalc.errors import Problem, show
 from paramcalc.fields import blocks_at
 from paramcalc.hf import Family, Keys
+from paramcalc.hf.vision import FAMILIES_VISION
 
 GATED = {"silu": "swiglu", "swish": "swiglu", "relu": "reglu"}  # anything gelu-like -> geglu
 PLAIN = {"silu": "silu", "swish": "silu", "relu": "relu"}  # anything else counts like gelu
@@ -1604,3 +1605,4 @@ FAMILIES["modernbert"] = modernbert
 FAMILIES["electra"] = electra
 FAMILIES["albert"] = albert
 FAMILIES["deberta-v2"] = deberta_v2
+FAMILIES.update(FAMILIES_VISION)  # vit, dinov2, clip, siglip and their towers (paramcalc/hf/vision.py)
