@@ -12,6 +12,7 @@ from typing import Any
 from paramcalc.errors import Problem, show
 from paramcalc.fields import blocks_at
 from paramcalc.hf import Family, Keys
+from paramcalc.hf.multimodal import llama4, mistral3, qwen2_5_vl  # noqa: F401  (registered below)
 
 GATED = {"silu": "swiglu", "swish": "swiglu", "relu": "reglu"}  # anything gelu-like -> geglu
 PLAIN = {"silu": "silu", "swish": "silu", "relu": "relu"}  # anything else counts like gelu
@@ -1411,5 +1412,8 @@ FAMILIES: dict[str, Family] = {
         "umt5",
         "longt5",
         "whisper",
+        "qwen2_5_vl",
+        "mistral3",
+        "llama4",
     )
 }
