@@ -1,5 +1,5 @@
-"""Image-text models (<X>ForConditionalGeneration): qwen2_5_vl, mistral3, llama4, exact against
-transformers, part by part.
+"""Image-text models (<X>ForConditionalGeneration): qwen2_5_vl, mistral3, llama4, llava, gemma3,
+exact against transformers, part by part.
 
 The real configs: copies of ../shared/reference/hf_configs_v2/, their totals from
 ../shared/reference/models_v2.json (transformers 5.24.0, AutoModelForImageTextToText on the meta
@@ -33,6 +33,8 @@ REAL = {  # models_v2.json
     "Qwen__Qwen2.5-VL-7B-Instruct.json": 8_292_166_656,
     "mistralai__Mistral-Small-3.1-24B-Instruct-2503.json": 24_011_361_280,
     "meta-llama__Llama-4-Scout-17B-16E.json": 108_641_793_536,
+    "llava-hf__llava-1.5-7b-hf.json": 7_063_427_072,
+    "google__gemma-3-12b-it.json": 12_187_325_040,
 }
 # transformers' top-level modules -> the paramcalc parts (and loose tensors) that hold them
 PARTS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -46,6 +48,16 @@ PARTS: dict[str, dict[str, tuple[str, ...]]] = {
         "vision_model": ("vision", "vision_adapter", "vision_adapter_fc1", "vision_adapter_fc2"),
         "multi_modal_projector": ("projector",),
         "language_model": ("language",),
+    },
+    "llava": {
+        "model.vision_tower": ("vision",),
+        "model.multi_modal_projector": ("projector",),
+        "model.language_model+lm_head": ("language",),
+    },
+    "gemma3": {
+        "model.vision_tower": ("vision",),
+        "model.multi_modal_projector": ("mm_soft_emb_norm", "mm_input_projection"),
+        "model.language_model+lm_head": ("language",),
     },
 }
 COUNTED = [v for v in VARIANTS if v["name"] not in REFUSED]
@@ -151,3 +163,22 @@ def test_composite_without_loose_tensors() -> None:
         },
     }
     assert paramcalc.count(config).total == (2 * 3 + 3) + (3 * 1 + 1)
+
+
+def test_a_tower_llava_does_not_know(tmp_path: Path) -> None:
+    path = write({"model_type": "llava", "vision_config": {"model_type": "pixtral"}}, tmp_path)
+    with pytest.raises(ConfigError) as exc:
+        paramcalc.count(path)
+    assert str(exc.value) == (
+        f"{path}: vision_config.model_type: 'pixtral' is not supported here; "
+        "supported: clip_vision_model, siglip_vision_model"
+    )
+
+
+def test_gemma_3_27b_by_part(tmp_path: Path) -> None:
+    """gemma-3-27b-it (imagetext.md): SigLIP 27 x 1152 at 896/14 without its head, the projector
+    1152 x 5376 + 1152, the text model tied: 27,432,406,640."""
+    variant = next(v for v in VARIANTS if v["name"] == "google/gemma-3-27b-it")
+    result = by_part(paramcalc.count(write(variant["config"], tmp_path)))
+    assert (result["vision"], result["mm_soft_emb_norm"] + result["mm_input_projection"]) == (416_866_032, 6_194_304)
+    assert result["language"] == 27_009_346_304

@@ -12,7 +12,7 @@ from typing import Any
 from paramcalc.errors import Problem, show
 from paramcalc.fields import blocks_at
 from paramcalc.hf import Family, Keys
-from paramcalc.hf.multimodal import llama4, mistral3, qwen2_5_vl  # noqa: F401  (registered below)
+from paramcalc.hf.multimodal import gemma3, llama4, llava, mistral3, qwen2_5_vl  # noqa: F401  (registered below)
 
 GATED = {"silu": "swiglu", "swish": "swiglu", "relu": "reglu"}  # anything gelu-like -> geglu
 PLAIN = {"silu": "silu", "swish": "silu", "relu": "relu"}  # anything else counts like gelu
@@ -1415,5 +1415,7 @@ FAMILIES: dict[str, Family] = {
         "qwen2_5_vl",
         "mistral3",
         "llama4",
+        "llava",
+        "gemma3",
     )
 }

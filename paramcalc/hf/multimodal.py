@@ -20,6 +20,7 @@ from typing import Any
 
 from paramcalc.errors import Problem, show
 from paramcalc.hf import Keys
+from paramcalc.hf.vision import clip_vision, siglip_vision
 
 # The size keys of a text config class that the text families require, as the class defaults
 # them (transformers 5.x): a text_config of a multimodal model may leave any of them out.
@@ -266,6 +267,60 @@ def llama4(k: Keys) -> dict[str, Any]:
     language = _text(k, "text_config", raw_t, "llama4_text")
     parts = {"vision": vision, **adapter, "projector": _mlp([projector_in, language.get("d_model", 1)], False)}
     return _composite({**parts, "language": language})
+
+
+# LlavaConfig's init_kwargs for an absent vision_config: CLIP ViT-L/14 at 336 px (a vision_config
+# given, even {}, takes CLIPVisionConfig's own: 12 x 768 at 224/32).
+LLAVA_VISION: dict[str, Any] = {
+    "model_type": "clip_vision_model",
+    "hidden_size": 1024,
+    "intermediate_size": 4096,
+    "num_hidden_layers": 24,
+    "num_attention_heads": 16,
+    "image_size": 336,
+    "patch_size": 14,
+}
+TOWERS = {"clip_vision_model": clip_vision, "siglip_vision_model": siglip_vision}
+
+
+def llava(k: Keys) -> dict[str, Any]:
+    # LLaVA (LlavaForConditionalGeneration): a CLIP (or SigLIP) vision tower, every layer and
+    # post_layernorm counted though features come from vision_feature_layer; the projector
+    # linear_1 (hidden x feature layers -> text hidden) and linear_2, biased iff
+    # multimodal_projector_bias (true by default); any text model (llama by default). The head is
+    # tied if either the top-level key or the text config's (its class's default) says so.
+    raw_v = _mapping(k, "vision_config", LLAVA_VISION)
+    kind = _sub_type(k, "vision_config", raw_v, "clip_vision_model", tuple(TOWERS))
+    v = _sub(k, "vision_config", raw_v, kind)
+    vision = TOWERS[kind](v)
+    _merge(k, v)
+    raw_t = _mapping(k, "text_config")
+    language = _text(k, "text_config", raw_t, str(raw_t.get("model_type", "llama")))
+    tied = k.flag("tie_word_embeddings", False) or language.get("tie_embeddings", False) is True
+    text_width = language.get("d_model", 1)
+    bias = k.flag("multimodal_projector_bias", True)
+    parts = {
+        "vision": vision,
+        "projector": _mlp([vision["d_model"] * _feature_layers(k), text_width, text_width], bias),
+        "language": _tie(language, tied),
+    }
+    return _composite(parts)
+
+
+def gemma3(k: Keys) -> dict[str, Any]:
+    # Gemma 3 (Gemma3ForConditionalGeneration): a SigLIP tower (its pooling head built, unused,
+    # when vision_use_head is true: the class default; real files say false); the projector an
+    # RMSNorm mm_soft_emb_norm over the vision width and mm_input_projection_weight (vision
+    # hidden x text hidden, a bare Parameter) after an average pool (no parameters); the text
+    # model Gemma3TextModel, whatever model_type its dict says. The head ties only by the
+    # top-level key, true by default.
+    v = _sub(k, "vision_config", _mapping(k, "vision_config"), "siglip_vision_model")
+    vision = siglip_vision(v)
+    _merge(k, v)
+    language = _text(k, "text_config", _mapping(k, "text_config"), "gemma3_text")
+    width, text_width = vision["d_model"], language.get("d_model", 1)
+    parts = {"vision": vision, "language": _tie(language, k.flag("tie_word_embeddings", True))}
+    return _composite(parts, {"mm_soft_emb_norm": [width], "mm_input_projection": [width, text_width]})
 
 
 def _flag(raw: Mapping[str, Any], name: str) -> bool:
