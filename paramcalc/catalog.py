@@ -120,7 +120,8 @@ def build_index() -> dict[str, Any]:
 
 def write_index() -> Path:
     target = presets_dir() / INDEX
-    target.write_text(json.dumps(build_index(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    # not sort_keys: a composite's parts keep the order data flows through them (the files are sorted)
+    target.write_text(json.dumps(build_index(), indent=1) + "\n", encoding="utf-8")
     return target
 
 

@@ -182,3 +182,9 @@ def test_gemma_3_27b_by_part(tmp_path: Path) -> None:
     result = by_part(paramcalc.count(write(variant["config"], tmp_path)))
     assert (result["vision"], result["mm_soft_emb_norm"] + result["mm_input_projection"]) == (416_866_032, 6_194_304)
     assert result["language"] == 27_009_346_304
+
+
+def test_a_preset_keeps_its_parts_in_order() -> None:
+    """configs/index.json kept its keys sorted, so the preset's parts came out language, projector,
+    vision; they are in the order the file lists them, the order data flows."""
+    assert [name for name, _ in paramcalc.load("llava-1.5-7b").parts] == ["vision", "projector", "language"]
