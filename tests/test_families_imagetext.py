@@ -188,3 +188,11 @@ def test_a_preset_keeps_its_parts_in_order() -> None:
     """configs/index.json kept its keys sorted, so the preset's parts came out language, projector,
     vision; they are in the order the file lists them, the order data flows."""
     assert [name for name, _ in paramcalc.load("llava-1.5-7b").parts] == ["vision", "projector", "language"]
+
+
+def test_the_readme_example_is_llava_1_5_7b(tmp_path: Path) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("# llava.yaml:", 1)[1].split("```", 1)[0]
+    path = tmp_path / "llava.yaml"
+    path.write_text("# llava.yaml:" + block)
+    assert paramcalc.count(str(path)).total == 7_063_427_072 == paramcalc.count("llava-1.5-7b").total
