@@ -53,26 +53,77 @@ def _labels(reports: list[Report]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _differences(reports: list[Report]) -> tuple[tuple[str, tuple[object, ...]], ...]:
-    dicts = [r.config.to_dict() for r in reports]
+def _aligned(report: Report, part: str | None) -> dict[str, object]:
+    """The fields of a config as "what differs" lists them. Beside a composite (`part`: its
+    language part's name), a composite's parts are flattened (`language.vocab`, `tensors.name`)
+    and a plain config's fields are those of that part (its architecture also stands as the whole's)."""
+    fields = {k: v for k, v in report.config.to_dict().items() if k not in _DESCRIPTIVE}
+    if part is None:
+        return fields
+    if not report.config.is_composite:
+        return {"architecture": fields.get("architecture"), **{f"{part}.{k}": v for k, v in fields.items()}}
+    out: dict[str, object] = {}
+    for key, value in fields.items():
+        if key in ("parts", "tensors") and isinstance(value, dict):
+            for name, inner in value.items():
+                if key == "parts" and isinstance(inner, dict):
+                    out.update({f"{name}.{k}": v for k, v in inner.items() if k not in _DESCRIPTIVE})
+                else:
+                    out[f"{key}.{name}"] = inner
+        else:
+            out[key] = value
+    return out
+
+
+def _differences(reports: list[Report], part: str | None) -> tuple[tuple[str, tuple[object, ...]], ...]:
+    dicts = [_aligned(r, part) for r in reports]
     keys: list[str] = []
     for d in dicts:
-        keys += [k for k in d if k not in keys and k not in _DESCRIPTIVE]
+        keys += [k for k in d if k not in keys]
     out = []
+    each = [_parts_of(r, part) for r in reports]
+    missing = {p for names in each for p in names if any(p not in other for other in each)}
+    shown_missing: set[str] = set()
     for key in keys:
         values = tuple(d.get(key) for d in dicts)
+        head = key.split(".", 1)[0]
+        if head in missing:  # a part only some configs have: one line, its architecture
+            if head not in shown_missing:
+                shown_missing.add(head)
+                out.append((head, tuple(d.get(f"{head}.architecture") for d in dicts)))
+            continue
         if any(v != values[0] for v in values):
             out.append((key, values))
     return tuple(out)
 
 
+def _parts_of(report: Report, part: str | None) -> list[str]:
+    """A composite's parts; a plain config beside one stands for its language part."""
+    return [n for n, _ in report.config.parts] if report.config.is_composite else [part] if part else []
+
+
+def _language(reports: list[Report]) -> str | None:
+    """The part of a composite that a plain config lines up with (its language model), when a
+    composite is among the configs; None when none is."""
+    return next((r.config.main_part_name for r in reports if r.config.is_composite), None)
+
+
+def _component_names(report: Report, part: str | None) -> list[tuple[str, int]]:
+    """(row key, params) of each component; a plain config's beside a composite as that part's."""
+    prefix = f"{part}." if part and not report.config.is_composite else ""
+    return [(prefix + c.name, c.params) for c in report.components]
+
+
 def compare(reports: list[Report], baseline: int = 0) -> Comparison:
     if not 0 <= baseline < len(reports):
         raise ValueError(f"baseline {baseline} is not one of 0..{len(reports) - 1}")
+    part = _language(reports)
     order: list[str] = []
+    by_report = []
     for report in reports:
-        order += [c.name for c in report.components if c.name not in order]
-    by_report = [{c.name: c.params for c in r.components} for r in reports]
+        named = _component_names(report, part)
+        order += [name for name, _ in named if name not in order]
+        by_report.append(dict(named))
     rows = [Row(name, name, COMPONENTS, tuple(b.get(name) for b in by_report)) for name in order]
     rows += [
         Row("total", "total params", TOTALS, tuple(r.total for r in reports)),
@@ -99,4 +150,4 @@ def compare(reports: list[Report], baseline: int = 0) -> Comparison:
         Row("flops.training_total", "training FLOPs total", FLOPS, tuple(r.flops.training_total for r in reports)),
         Row("flops.six_nd", "6ND", FLOPS, tuple(r.flops.six_nd for r in reports)),
     ]
-    return Comparison(tuple(reports), _labels(reports), baseline, tuple(rows), _differences(reports))
+    return Comparison(tuple(reports), _labels(reports), baseline, tuple(rows), _differences(reports, part))

@@ -329,8 +329,8 @@ def _shown(name: str, value: Any) -> Any:
     """A value as JSON and YAML hold it: parts as their configs' fields, tensors and sizes as lists."""
     if name == "parts":  # each part's fields, without the empty ones (a file writes no null)
         return {part: {k: v for k, v in config.to_dict().items() if v is not None} for part, config in value}
-    if name == "tensors":
-        return {tensor: list(dims) for tensor, dims in value}
+    if name == "tensors":  # None: the composite has none
+        return None if value is None else {tensor: list(dims) for tensor, dims in value}
     return list(value) if isinstance(value, tuple) else value
 
 

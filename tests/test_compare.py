@@ -232,3 +232,29 @@ def test_extends_type_errors(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text("extends: gpt2\nheads: many\n")
     with pytest.raises(ConfigError, match="heads: must be a whole number"):
         paramcalc.load(str(tmp_path / "b.yaml"))
+
+
+def test_a_composite_lines_up_with_its_text_backbone() -> None:
+    """LLaVA-1.5-7B beside Llama-2-7B: the plain config's components are rows of the composite's
+    language part (they were rows of their own: attention beside language.attention), and what
+    differs names the part's fields (the vocabulary, 32064 against 32000, and Llama 2's tokens)."""
+    llava, llama = analyze(paramcalc.load("llava-1.5-7b")), analyze(paramcalc.load("llama-2-7b"))
+    comparison = compare([llava, llama])
+    rows = {r.key: r.values for r in comparison.rows}
+    assert rows["language.attention"] == (2_147_483_648, 2_147_483_648)
+    assert rows["language.token_embedding"] == (32064 * 4096, 32000 * 4096)
+    assert rows["vision.attention"] == (100_761_600, None)
+    assert "attention" not in rows
+    differences = dict(comparison.differences)
+    assert differences["language.vocab"] == (32064, 32000)
+    assert differences["vision"] == ("vision", None) and differences["projector"] == ("mlp", None)
+    assert list(differences) == ["architecture", "vision", "projector", "language.vocab", "language.tokens"]
+
+
+def test_two_composites_differ_part_by_part() -> None:
+    scout = analyze(paramcalc.load("llama-4-scout-17b-16e"))
+    text = analyze(paramcalc.load("llama-4-scout"))
+    comparison = compare([scout, text])
+    rows = {r.key: r.values for r in comparison.rows}
+    assert rows["language.experts"][0] == rows["language.experts"][1]
+    assert [k for k, _ in comparison.differences] == ["architecture", "vision", "vision_adapter", "projector"]

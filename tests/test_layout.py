@@ -31,7 +31,13 @@ FIXTURES = sorted(
 
 def from_terms(config: Config) -> Counts:
     """The totals summed term by term over the materialized components: a routed expert's
-    weights count experts_per_token / experts of its term."""
+    weights count experts_per_token / experts of its term. A composite's: its parts' (each with
+    its own experts) and its loose tensors (weights, active, no matmul)."""
+    if config.parts:
+        loose = sum(c.params for c in components(config) if "." not in c.name)
+        total, weights, *rest = (sum(values) for values in zip(*(from_terms(part) for _, part in config.parts)))
+        embedding, active, *others = rest[1:]
+        return Counts(total + loose, weights + loose, rest[0], embedding, active + loose, *others)
     comps = components(config)
     weights = sum(c.weights for c in comps)
     biases = sum(c.biases for c in comps)

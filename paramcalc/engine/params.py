@@ -164,7 +164,7 @@ def _plan(s: Switches) -> Plan:
 def _loose(config: Config) -> int:
     """A composite's named tensors (CLIP's logit_scale, ...): weights of no part."""
     total = 0
-    for _, dims in config.tensors:
+    for _, dims in config.tensors or ():  # none given: None
         n = 1
         for d in dims:
             n *= d
@@ -242,7 +242,7 @@ def components(config: Config) -> list[Component]:
     composite's are its parts' (``vision.attention``), then its loose tensors."""
     if config.parts:
         out = [Component(f"{name}.{comp.name}", comp.terms) for name, part in config.parts for comp in components(part)]
-        for name, dims in config.tensors:
+        for name, dims in config.tensors or ():
             out.append(Component(name, (Term(name, WEIGHT, tuple((f"d{i}", d) for i, d in enumerate(dims))),)))
         return out
     plan = _plan(switches(config))

@@ -779,3 +779,52 @@ DEFAULTS.update(
 # Kimi-K2: its config.json says model_type kimi_k2; it is a DeepseekV3Config (Kimi_K25Config maps it so)
 DEFAULTS["kimi_k2"] = DEFAULTS["deepseek_v3"]
 DEFAULTS["falcon_mamba"] = DEFAULTS["mamba"]  # FalconMambaConfig: MambaConfig's defaults, key for key
+# Image-text models (multimodal.py): the sub-config classes, read when a sub-config omits a key.
+DEFAULTS.update(
+    qwen2_5_vl_text={  # Qwen2_5_VLTextConfig (not Qwen2Config: 8192 wide, 80 layers)
+        "hidden_act": "silu",
+        "hidden_size": 8192,
+        "intermediate_size": 29568,
+        "max_position_embeddings": 32768,
+        "num_attention_heads": 64,
+        "num_hidden_layers": 80,
+        "num_key_value_heads": 8,
+        "tie_word_embeddings": False,
+        "vocab_size": 152064,
+    },
+    qwen2_5_vl_vision={  # Qwen2_5_VLVisionConfig (hidden_size 3584: the 7B tower says 1280)
+        "depth": 32,
+        "hidden_act": "silu",
+        "hidden_size": 3584,
+        "in_channels": 3,
+        "intermediate_size": 3420,
+        "num_heads": 16,
+        "out_hidden_size": 3584,
+        "patch_size": 14,
+        "spatial_merge_size": 2,
+        "temporal_patch_size": 2,
+    },
+    pixtral={  # PixtralVisionConfig
+        "hidden_act": "gelu",
+        "hidden_size": 1024,
+        "image_size": 1024,
+        "intermediate_size": 4096,
+        "num_attention_heads": 16,
+        "num_channels": 3,
+        "num_hidden_layers": 24,
+        "patch_size": 16,
+    },
+    llama4_vision_model={  # Llama4VisionConfig
+        "hidden_act": "gelu",
+        "hidden_size": 768,
+        "image_size": 448,
+        "intermediate_size": 5632,
+        "num_attention_heads": 16,
+        "num_channels": 3,
+        "num_hidden_layers": 34,
+        "patch_size": 14,
+        "projector_input_dim": 4096,
+        "projector_output_dim": 4096,
+        "vision_output_dim": 7680,
+    },
+)

@@ -12,6 +12,7 @@ from typing import Any
 from paramcalc.errors import Problem, show
 from paramcalc.fields import blocks_at
 from paramcalc.hf import Family, Keys
+from paramcalc.hf.multimodal import gemma3, llama4, llava, mistral3, qwen2_5_vl  # noqa: F401  (registered below)
 from paramcalc.hf.vision import FAMILIES_VISION
 
 GATED = {"silu": "swiglu", "swish": "swiglu", "relu": "reglu"}  # anything gelu-like -> geglu
@@ -1598,6 +1599,11 @@ FAMILIES: dict[str, Family] = {
         "umt5",
         "longt5",
         "whisper",
+        "qwen2_5_vl",
+        "mistral3",
+        "llama4",
+        "llava",
+        "gemma3",
     )
 }
 FAMILIES["xlm-roberta"] = xlm_roberta
