@@ -166,7 +166,7 @@ def test_gpu_presets() -> None:
         "mi300x",
     }
     assert required <= set(GPUS)
-    for gpu in GPUS.values():
+    for gpu in (GPUS[name] for name in required):  # the datacenter and 24 GB+ cards; tests/test_dev_gpus.py bounds all
         assert gpu.memory is not None and gpu.bandwidth is not None and gpu.bf16_flops is not None
         assert gpu.source and gpu.memory >= 24e9 and gpu.bf16_flops > 50e12 and gpu.bandwidth > 500e9
     assert GPUS["h100-sxm"].fp8_flops is not None and GPUS["h100-sxm"].bf16_flops is not None
@@ -694,7 +694,10 @@ def test_resolve_gpu() -> None:
 @pytest.mark.parametrize(
     ("args", "problems"),
     [
-        (("h100", None, None, None), [("gpu", "unknown GPU 'h100' (did you mean 'h100-sxm' or 'h100-pcie'?)")]),
+        (
+            ("h100", None, None, None),
+            [("gpu", "unknown GPU 'h100' (did you mean 'h100-sxm' or 'h100-pcie' or 'h100-nvl'?)")],
+        ),
         (("rtx4090", None, None, None), [("gpu", "unknown GPU 'rtx4090' (did you mean 'rtx-4090'?)")]),
         (
             (None, None, "150e12", None),
@@ -705,8 +708,9 @@ def test_resolve_gpu() -> None:
             [
                 (
                     "gpu",
-                    "unknown GPU 'tpu'; one of: a100-40gb, a100-80gb, h100-sxm, h100-pcie, h200, b200, l40s, "
-                    "rtx-3090, rtx-4090, mi300x",
+                    "unknown GPU 'tpu'; one of: v100-16gb, v100-32gb, t4, a10g, a100-40gb, a100-80gb, l4, l40s, "
+                    "h100-sxm, h100-pcie, h100-nvl, h200, b200, gb200, a6000, rtx-3090, rtx-4090, rtx-5090, mi250x, "
+                    "mi300x, mi325x, m2-pro, m2-max, m2-ultra, m3-pro, m3-max, m3-ultra, m4-pro, m4-max",
                 ),
                 (
                     "gpu_memory",

@@ -7,6 +7,11 @@ bandwidth in bytes/s. GeForce figures are with FP32 accumulation, as training us
 "fp32" training runs on tensor cores) is half the BF16 peak on every GPU listed here, as their
 datasheets show. Each preset cites its datasheet in configs/gpus.json.
 
+Parts without BF16 (V100, T4) carry their FP16 tensor figure as the 16-bit peak, marked
+`half_precision = "fp16"`. Apple M-series presets are `kind = "unified"`: memory shared with the
+CPU, the largest configuration of the chip (give yours with gpu_memory), and no FLOP/s (Apple
+publishes none and the GPUs have no BF16 tensor units), so their 16-bit peak is unknown (None).
+
 A custom device (figures given, no preset named) knows only what it was given: a figure it lacks
 is None (unknown), never borrowed from a preset, and the estimate that needs it says so.
 """
@@ -37,6 +42,9 @@ class Gpu(NamedTuple):
     fp8_flops: float | None  # dense FP8 tensor FLOP/s, None where the GPU has no FP8 (or unknown)
     bandwidth: float | None  # bytes/s; None: unknown (a custom device)
     source: str
+    half_precision: str = "bf16"  # the 16-bit type bf16_flops is measured in: "fp16" on parts without BF16
+    kind: str = "gpu"  # "gpu" (its own memory) or "unified" (memory shared with the CPU: Apple M-series)
+    note: str = ""  # what else to know (a unified part's memory share, an A10G's borrowed figure)
 
     @property
     def tf32_flops(self) -> float | None:
@@ -59,31 +67,51 @@ class Gpu(NamedTuple):
             "fp8_flops": self.fp8_flops,
             "bandwidth_bytes_per_s": self.bandwidth,
             "source": self.source,
+            "half_precision": self.half_precision,
+            "kind": self.kind,
+            "note": self.note,
         }
 
 
 def _preset(entry: dict[str, Any]) -> Gpu:
-    fp8 = entry["fp8_tflops"]
+    """One configs/gpus.json entry. A part without BF16 (bf16_tflops null) takes its fp16_tflops as the
+    16-bit peak, marked half_precision "fp16"; with neither (Apple M-series) the peak is unknown."""
+    fp8, bf16, fp16 = entry["fp8_tflops"], entry["bf16_tflops"], entry.get("fp16_tflops")
+    half = bf16 if bf16 is not None else fp16
+    note = "; ".join(n for n in (entry.get("note"), entry.get("system_memory_note")) if n)
     return Gpu(
         name=entry["name"],
         label=entry["label"],
         memory=entry["memory_gb"] * GB,
-        bf16_flops=entry["bf16_tflops"] * TFLOPS,
+        bf16_flops=None if half is None else half * TFLOPS,
         fp8_flops=None if fp8 is None else fp8 * TFLOPS,
         bandwidth=entry["bandwidth_gb_s"] * GB,
         source=entry["source"],
+        half_precision="fp16" if bf16 is None and fp16 is not None else "bf16",
+        kind=entry.get("kind", "gpu"),
+        note=note,
     )
+
+
+def _entries() -> list[dict[str, Any]]:
+    import json
+
+    from paramcalc.catalog import presets_dir
+
+    entries: list[dict[str, Any]] = json.loads((presets_dir() / DATASHEETS).read_text(encoding="utf-8"))["gpus"]
+    return entries
 
 
 @functools.cache
 def presets() -> dict[str, Gpu]:
     """The GPU presets by name, read from configs/gpus.json on first use."""
-    import json
+    return {g.name: g for g in map(_preset, _entries())}
 
-    from paramcalc.catalog import presets_dir
 
-    data = json.loads((presets_dir() / DATASHEETS).read_text(encoding="utf-8"))
-    return {g.name: g for g in map(_preset, data["gpus"])}
+@functools.cache
+def aliases() -> dict[str, str]:
+    """Other names a preset answers to (configs/gpus.json `aliases`), each to its preset's name."""
+    return {alias: e["name"] for e in _entries() for alias in e.get("aliases", ())}
 
 
 def __getattr__(name: str) -> dict[str, Gpu]:
@@ -136,6 +164,8 @@ def lookup(name: str) -> Gpu:
     known = presets()
     if key in known:
         return known[key]
+    if key in aliases():
+        return known[aliases()[key]]
     partial = [n for n in known if key and (n.startswith(key) or key in n)]
     if partial:
         hint = " (did you mean " + " or ".join(f"'{n}'" for n in partial) + "?)"

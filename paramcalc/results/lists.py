@@ -67,6 +67,8 @@ class GpusResult:
             fp8 = f"{g.fp8_flops / 1e12:,.0f}" if g.fp8_flops else "-"
             bandwidth = f"{size(int(g.bandwidth))}/s" if g.bandwidth else "-"
             bf16 = f"{g.bf16_flops / 1e12:,.0f}" if g.bf16_flops else "-"
+            if g.bf16_flops and g.half_precision != "bf16":  # a part without BF16: its FP16 figure, marked
+                bf16 += f" ({g.half_precision})"
             cells.append([g.name, size(g.memory), bf16, fp8, bandwidth, g.source])
         return [Table(columns, cells, boxed=False)]
 
