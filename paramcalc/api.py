@@ -417,21 +417,42 @@ def infer(
     gpu_bandwidth: str | None = None,
     set: Overrides = (),  # noqa: A002
     explain: bool = False,
+    group_size: int | None = None,
+    engine: str = "plain",
+    n_gpu_layers: int | None = None,
+    n_cpu_moe: int = 0,
+    cpu_memory: str | None = None,
 ) -> InferResult:
-    """Serving memory, whether it fits, the longest context and largest batch, decode speed (``paramcalc infer``)."""
+    """Serving memory, whether it fits, the longest context and largest batch, speed (``paramcalc infer``)."""
     from paramcalc.engine import analyze as engine_analyze
-    from paramcalc.engine.inference import Dtype, InferSettings, KvDtype, MlaCache, estimate, resolve_gpu
+    from paramcalc.engine import engines, formats
+    from paramcalc.engine.inference import InferSettings, MlaCache, estimate, resolve_gpu
     from paramcalc.results.plan import InferResult
 
     config, stored_bytes = _shape_and_stored_bytes(config, "infer")
     report = engine_analyze(load(config, set))
+    ram = None
+    if cpu_memory is not None:
+        from paramcalc.units import parse_bytes
+
+        try:
+            ram = parse_bytes(cpu_memory)
+        except ValueError as exc:
+            raise SettingError([("cpu_memory", str(exc))]) from None
+    if kv_dtype is not None:
+        formats.kv_bytes(1, str(kv_dtype))  # an unknown type: a SettingError naming kv_dtype
     settings = InferSettings(
+        group_size=group_size,
+        engine=engines.lookup(str(engine)).name,
+        n_gpu_layers=n_gpu_layers,
+        n_cpu_moe=n_cpu_moe,
+        cpu_memory=ram,
         gpu=resolve_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
         gpus=gpus,
         batch=batch,
         context=context,
-        dtype=Dtype(dtype),
-        kv_dtype=KvDtype(kv_dtype) if kv_dtype else None,
+        dtype=formats.resolve(str(dtype)),
+        kv_dtype=str(kv_dtype).lower() if kv_dtype else None,
         mla_cache=MlaCache(mla_cache),
         reserve=reserve,
         stored_bytes=stored_bytes,

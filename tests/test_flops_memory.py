@@ -195,9 +195,9 @@ def test_weights_read_per_step_of_mixtral() -> None:
 
 def test_one_vocabulary() -> None:
     from paramcalc import design
-    from paramcalc.engine import flops, inference, memory
+    from paramcalc.engine import flops, formats, memory
 
-    assert vars(inference)["DTYPE_BITS"] is memory.DTYPE_BITS  # one table, imported, not a copy
+    assert vars(formats)["DTYPE_BITS"] is memory.DTYPE_BITS  # one table, imported, not a copy
     assert memory.DTYPE_BITS == {"fp32": 32, "fp16": 16, "bf16": 16, "fp8": 8, "int8": 8, "int4": 4}
     assert tuple(memory.memory_by_dtype(9)) == memory.MEMORY_DTYPES == ("fp32", "fp16", "bf16", "int8", "int4")
     assert vars(design)["TOKENS_PER_PARAM"] is flops.CHINCHILLA_TOKENS_PER_PARAM == 20

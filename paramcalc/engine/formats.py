@@ -25,12 +25,13 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from paramcalc.engine.layout import BIAS
+from paramcalc.engine.memory import DTYPE_BITS
 from paramcalc.engine.report import Report
 from paramcalc.errors import SettingError, suggest
 
 DEFAULT_GROUP_SIZE = 128  # GPTQ's and AWQ's usual group size (AutoGPTQ / AutoAWQ defaults)
 
-IDEAL_BITS: dict[str, int] = {"bf16": 16, "fp16": 16, "fp8": 8, "int8": 8, "int4": 4}
+IDEAL_BITS: dict[str, int] = {name: DTYPE_BITS[name] for name in ("bf16", "fp16", "fp8", "int8", "int4")}
 
 # llama.cpp file types, as --dtype spells them -> gguf_mix.FILE_TYPES
 GGUF_NAMES: dict[str, str] = {

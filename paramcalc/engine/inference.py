@@ -29,10 +29,10 @@ import enum
 from typing import NamedTuple
 
 from paramcalc.config import Config
-from paramcalc.engine import hardware, kvcache
+from paramcalc.engine import engines, formats, hardware, kvcache
 from paramcalc.engine.flops import attention_products_per_token, tied_head
 from paramcalc.engine.hardware import Gpu, amount, gpu_problems, usable_bytes
-from paramcalc.engine.memory import DTYPE_BITS, weight_bytes
+from paramcalc.engine.memory import weight_bytes
 from paramcalc.engine.params import count as count_params
 from paramcalc.engine.report import Report
 from paramcalc.engine.training import MAX_BATCH, MAX_GPUS, MAX_RESERVE, MAX_SEQ, context_problem
@@ -43,20 +43,11 @@ PREFILL_MFU = 0.5  # of the dense peak: prefill is compute-bound (large matmuls 
 DECODE_EFFICIENCY = 0.8  # of the memory bandwidth a decode step reaches (STREAM-like kernels reach 80-90%)
 
 
-class Dtype(enum.StrEnum):
-    bf16 = "bf16"
-    fp16 = "fp16"
-    fp8 = "fp8"
-    int8 = "int8"
-    int4 = "int4"
-
-
-class KvDtype(enum.StrEnum):
-    bf16 = "bf16"
-    fp16 = "fp16"
-    fp8 = "fp8"
-    q8_0 = "q8_0"
-    q4_0 = "q4_0"
+# Every weight format formats.py stores (the idealised bf16 ... int4, GGUF mixes, GPTQ, AWQ, nf4, ...)
+# and every KV cache type it packs, as the CLI's choices.
+Dtype = enum.StrEnum("Dtype", {name: name for name in formats.FORMATS})  # type: ignore[misc]
+KvDtype = enum.StrEnum("KvDtype", {name: name for name in formats.KV_TYPES})  # type: ignore[misc]
+Engine = enum.StrEnum("Engine", {name: name for name in engines.ENGINES})  # type: ignore[misc]
 
 
 class MlaCache(enum.StrEnum):
@@ -69,11 +60,16 @@ class InferSettings(NamedTuple):
     gpus: int = 1
     batch: int = 1
     context: int | None = None
-    dtype: Dtype = Dtype.bf16
-    kv_dtype: KvDtype | None = None
+    dtype: str = "bf16"
+    kv_dtype: str | None = None
     mla_cache: MlaCache = MlaCache.latent
     reserve: float = 0.1
     stored_bytes: int | None = None  # the weights as a checkpoint stores them; replaces params x dtype
+    group_size: int | None = None  # GPTQ / AWQ: inputs per scale (formats.DEFAULT_GROUP_SIZE)
+    engine: str = "plain"
+    n_gpu_layers: int | None = None  # llama.cpp -ngl (None: fit to memory)
+    n_cpu_moe: int = 0  # llama.cpp --n-cpu-moe
+    cpu_memory: int | None = None  # bytes of CPU RAM for what llama.cpp leaves off the GPU
 
 
 class InferEstimate(NamedTuple):
@@ -84,9 +80,9 @@ class InferEstimate(NamedTuple):
     kv_dtype: str
     weights: int
     kv_cache: int
-    activations: int
-    kv_cache_bytes_per_token: int  # at a context every window is full of: the growth per token
-    usable: int
+    activations: int  # the engine's buffers that count against the budget (plain: the prefill working set)
+    kv_cache_bytes_per_token: int  # the growth per token: the layers that keep every token
+    usable: int  # the engine's budget for weights, KV and its in-budget buffers
     max_context: int
     max_batch: int
     decode_tokens_per_s_bound: float | None  # None: the device's bandwidth is unknown
@@ -95,6 +91,11 @@ class InferEstimate(NamedTuple):
     kinds: tuple[kvcache.LayerKind, ...] = ()
     prefill_seconds: float | None = None  # None: no peak FLOP/s known, or it does not fit
     decode_tokens_per_s: float | None = None
+    buffers: tuple[tuple[str, int, str], ...] = ()  # (name, bytes, where: budget | headroom | host)
+    stored: formats.StoredWeights | None = None
+    layers_on_gpu: int | None = None  # llama.cpp: the -ngl that fits (n_layer + 1: all, the output layer too)
+    cpu_bytes: int = 0  # llama.cpp: weights and cache left in CPU RAM
+    device_memory: int = 0
 
     @property
     def total(self) -> int:
@@ -102,7 +103,12 @@ class InferEstimate(NamedTuple):
 
     @property
     def fits(self) -> bool:
-        return self.total <= self.usable
+        headroom = sum(b for _, b, where in self.buffers if where == "headroom")
+        on_device = self.total - self.cpu_bytes + headroom <= self.device_memory or not self.device_memory
+        in_ram = self.settings.cpu_memory is None or self.cpu_bytes <= self.settings.cpu_memory
+        if self.layers_on_gpu is not None:  # llama.cpp: what does not fit on the GPU runs from CPU RAM
+            return in_ram and on_device
+        return self.total <= self.usable and on_device
 
 
 def kv_bytes_per_token(config: Config, bits: int, mla_cache: str = "latent") -> int:
@@ -165,7 +171,7 @@ def check(settings: InferSettings, config: Config) -> list[str]:
             problems += errors
     if not 0 <= s.reserve <= MAX_RESERVE:
         problems.append(("reserve", f"must be from 0 to {MAX_RESERVE:g}, not {s.reserve:g}"))
-    if s.kv_dtype in (KvDtype.q8_0, KvDtype.q4_0) and config.head_dim % 32:
+    if s.kv_dtype is not None and s.kv_dtype not in ("f32", "f16", "fp16", "bf16", "fp8") and config.head_dim % 32:
         warnings.append(f"a {s.kv_dtype} cache packs blocks of 32: head_dim {config.head_dim} rounds up per head")
     if problems:
         raise SettingError(problems)
@@ -190,76 +196,138 @@ def _prefill_flops(report: Report, context: int, batch: int) -> int:
     return batch * context * (matmul + attention)
 
 
+def _engine(s: InferSettings) -> engines.Engine:
+    profile = engines.lookup(s.engine)
+    if profile.name == "llama.cpp" and (s.n_gpu_layers is not None or s.n_cpu_moe):
+        profile = engines.with_settings(profile, n_gpu_layers=s.n_gpu_layers, n_cpu_moe=s.n_cpu_moe)
+    elif s.n_gpu_layers is not None or s.n_cpu_moe:
+        raise SettingError([("engine", "n_gpu_layers and n_cpu_moe are llama.cpp's: give engine llama.cpp")])
+    return profile
+
+
 def estimate(report: Report, settings: InferSettings) -> InferEstimate:
     config = report.config.main_part
     warnings = check(settings, config)
     s = settings
     tp = s.gpus
+    profile = _engine(s)
     context = s.context or (min(config.context, WORKING_CONTEXT) if config.context else WORKING_CONTEXT)
+    fmt = formats.resolve(str(s.dtype))
     if s.kv_dtype is not None:
         kv_dtype = str(s.kv_dtype)
     else:
-        kv_dtype = str(s.dtype) if s.dtype in (Dtype.bf16, Dtype.fp16, Dtype.fp8) else "bf16"
-    bits = DTYPE_BITS[s.dtype]
-    stored = weight_bytes(report.total, bits) if s.stored_bytes is None else s.stored_bytes
-    weights = -(-stored // tp)  # each GPU's share under tensor parallelism
+        kv_dtype = fmt if fmt in ("bf16", "fp16", "fp8") else "bf16"
+    stored = formats.stored_weights(report, fmt, s.group_size) if s.stored_bytes is None else None
+    total_bytes = stored.total if stored is not None else s.stored_bytes or 0
+    weights = -(-total_bytes // tp)  # each GPU's share under tensor parallelism
     kinds = tuple(kvcache.layer_kinds(config, kv_dtype, s.mla_cache, tp))
-    per_token_act = -(-activation_bytes_per_token(config) // tp)
-    logits = 4 * config.vocab
 
-    def kv_at(tokens: int) -> int:
-        return sum(k.bytes(tokens) for k in kinds)
+    def kv_at(tokens: int, batch: int) -> int:
+        """The cache of `batch` sequences of `tokens`, as the engine allocates it (blocks, pages)."""
+        held = 0
+        for kind in kinds:
+            kept = tokens if kind.tokens_kept is None else min(tokens, kind.tokens_kept)
+            held += engines.kv_allocation(profile, kept, batch, kind.per_token) + kind.fixed * batch
+        return held
+
+    def buffers_at(tokens: int, batch: int) -> dict[str, int]:
+        found = engines.runtime_buffers(profile, config, tokens, batch, 2, device_memory=s.gpu.memory)
+        return {name: -(-n // tp) for name, n in found.items()}
+
+    def in_budget(found: dict[str, int]) -> int:
+        return sum(n for name, n in found.items() if name not in profile.outside_budget and name not in profile.on_host)
+
+    budget = (
+        usable_bytes(s.gpu.memory, s.reserve) if profile.name == "plain" else engines.reserve(profile, s.gpu.memory)
+    )
 
     def need(tokens: int, batch: int) -> int:
-        return weights + batch * (kv_at(tokens) + per_token_act * tokens + logits)
+        return weights + kv_at(tokens, batch) + in_budget(buffers_at(tokens, batch))
 
-    kv_cache = kv_at(context) * s.batch
-    activations = per_token_act * context * s.batch + logits * s.batch
-    usable = usable_bytes(s.gpu.memory, s.reserve)
-    room = usable - weights
-    # the longest context that fits at this batch: the need grows with the context (windows cap
-    # some layers' growth), so a search over it finds the last that fits
-    low, high = 0, MAX_SEQ
+    found = buffers_at(context, s.batch)
+    kv_cache = kv_at(context, s.batch)
+    activations = in_budget(found)
+    low, high = 0, MAX_SEQ  # the longest context that fits at this batch (the need grows with it)
     while low < high:
         mid = (low + high + 1) // 2
-        if need(mid, s.batch) <= usable:
+        if need(mid, s.batch) <= budget:
             low = mid
         else:
             high = mid - 1
     max_context = low
-    per_sequence = kv_at(context) + per_token_act * context + logits
-    max_batch = max(0, room // per_sequence) if per_sequence else 0
-    if s.stored_bytes is None:
-        read = weight_bytes_per_step(report, bits, s.batch)
-    else:  # the stored bytes, in the share of the parameters a step reads (a MoE reads some experts)
-        read = -(-s.stored_bytes * weight_bytes_per_step(report, 8, s.batch) // max(1, report.total))
-    step = -(-read // tp) + kv_cache
+    low, high = 0, MAX_BATCH  # the most sequences at this context
+    while low < high:
+        mid = (low + high + 1) // 2
+        if need(context, mid) <= budget:
+            low = mid
+        else:
+            high = mid - 1
+    max_batch = low
+    buffer_rows = tuple(
+        (name, n, "host" if name in profile.on_host else "headroom" if name in profile.outside_budget else "budget")
+        for name, n in found.items()
+    )
+    layers_on_gpu, cpu_bytes, partial = None, 0, False
+    if profile.name == "llama.cpp":
+        layers_on_gpu, cpu_bytes = _offload(report, profile, weights, kv_cache, budget - activations, s.batch)
+        partial = layers_on_gpu <= config.layers
+        if partial:
+            warnings.append(
+                f"llama.cpp offloads {layers_on_gpu} of {config.layers + 1} layers (-ngl, the output layer counted); "
+                f"{cpu_bytes / 1e9:.3g} GB stay in CPU RAM" + ("" if s.cpu_memory else ": give cpu_memory to check it")
+            )
+    share = total_bytes / max(1, report.total)  # bytes per parameter as stored
+    read = -(-int(weight_bytes_per_step(report, 8, s.batch) * share) // tp)
+    step = read + kv_cache
     bound = None if s.gpu.bandwidth is None else s.batch * s.gpu.bandwidth / step
-    fits = weights + kv_cache + activations <= usable
-    decode = bound * DECODE_EFFICIENCY if bound is not None and fits else None
-    peak = s.gpu.peak("fp8" if s.dtype == Dtype.fp8 else "bf16") or s.gpu.peak("bf16")
-    prefill = None
-    if peak and fits:
-        prefill = _prefill_flops(report, context, s.batch) / (tp * peak * PREFILL_MFU)
-    grows = sum(k.per_token for k in kinds if k.tokens_kept is None)
-    return InferEstimate(
+    result = InferEstimate(
         settings=s,
         context=context,
         kv_dtype=kv_dtype,
         weights=weights,
         kv_cache=kv_cache,
         activations=activations,
-        kv_cache_bytes_per_token=grows,
-        usable=usable,
+        kv_cache_bytes_per_token=sum(k.per_token for k in kinds if k.tokens_kept is None),
+        usable=budget,
         max_context=max_context,
         max_batch=max_batch,
         decode_tokens_per_s_bound=bound,
         warnings=tuple(warnings),
         model_context=config.context,
         kinds=kinds,
-        prefill_seconds=prefill,
-        decode_tokens_per_s=decode,
+        buffers=buffer_rows,
+        stored=stored,
+        layers_on_gpu=layers_on_gpu,
+        cpu_bytes=cpu_bytes,
+        device_memory=s.gpu.memory,
     )
+    if not result.fits:
+        return result
+    peak = s.gpu.peak("fp8" if fmt in ("fp8", "fp8-block") else "bf16") or s.gpu.peak("bf16")
+    prefill = _prefill_flops(report, context, s.batch) / (tp * peak * PREFILL_MFU) if peak else None
+    decode = bound * DECODE_EFFICIENCY if bound is not None and not partial else None
+    return result._replace(prefill_seconds=prefill, decode_tokens_per_s=decode)
+
+
+def _offload(
+    report: Report, profile: engines.Engine, weights: int, kv_cache: int, gpu_bytes: int, batch: int
+) -> tuple[int, int]:
+    """llama.cpp's -ngl placement: each repeating layer an equal share of the block weights and of
+    the cache; the token embedding in CPU RAM; the output layer (the head, or the tied embedding's
+    copy) last. The experts' share of a layer for --n-cpu-moe."""
+    config = report.config.main_part
+    layers = max(1, config.layers)
+    comps = {c.name: c.params for c in report.components}
+    per_param = weights / max(1, report.total)
+    embedding = int(comps.get("token_embedding", 0) * per_param)
+    head = int(comps.get("output_head", 0) * per_param) or embedding
+    blocks = max(0, weights - embedding - int(comps.get("output_head", 0) * per_param))
+    per_layer = [blocks // layers + kv_cache // layers] * layers
+    experts = [int(comps.get("experts", 0) * per_param) // layers] * layers
+    placed = engines.llama_cpp_offload(
+        profile, per_layer, head, max(0, gpu_bytes), input_bytes=embedding, expert_bytes=experts
+    )
+    return placed.layers_on_gpu, placed.bytes_in_cpu
 
 
 def to_dict(e: InferEstimate) -> dict[str, object]:
@@ -281,6 +349,17 @@ def to_dict(e: InferEstimate) -> dict[str, object]:
             }
             for k in e.kinds
         ],
+        "engine": s.engine,
+        "weights_format": None
+        if e.stored is None
+        else {
+            "format": s.dtype,
+            "bits_per_weight": e.stored.bits_per_weight,
+            "by_type": e.stored.by_type,
+            "basis": e.stored.basis,
+        },
+        "buffers": [{"name": n, "bytes": b, "where": w} for n, b, w in e.buffers],
+        "llama_cpp": None if e.layers_on_gpu is None else {"layers_on_gpu": e.layers_on_gpu, "cpu_bytes": e.cpu_bytes},
         "model_context": e.model_context,
         "prefill_seconds": e.prefill_seconds,
         "decode_tokens_per_s": e.decode_tokens_per_s,
@@ -304,6 +383,8 @@ def to_dict(e: InferEstimate) -> dict[str, object]:
             "mla_cache": s.mla_cache,
             "reserve": s.reserve,
             "stored_bytes": s.stored_bytes,
+            "group_size": s.group_size,
+            "cpu_memory": s.cpu_memory,
         },
         "warnings": list(e.warnings),
     }

@@ -30,24 +30,15 @@ from typing import NamedTuple
 
 from paramcalc.config import Config
 
-# bytes per element, or (block elements, block bytes) for block-quantized caches
-CACHE_TYPES: dict[str, int | tuple[int, int]] = {
-    "bf16": 2,
-    "fp16": 2,
-    "fp8": 1,
-    "q8_0": (32, 34),
-    "q4_0": (32, 18),
-}
 STATE_BYTES = 4  # recurrent states in fp32 (see the module docstring)
 
 
 def cache_bytes(heads: int, head_dim: int, cache_type: str) -> int:
-    """Bytes of `heads` vectors of head_dim elements in a cache of `cache_type`."""
-    kind = CACHE_TYPES[cache_type]
-    if isinstance(kind, int):
-        return heads * head_dim * kind
-    block, nbytes = kind
-    return heads * (-(-head_dim // block)) * nbytes
+    """Bytes of `heads` vectors of head_dim elements in a cache of `cache_type` (formats.kv_bytes:
+    a block type rounds each head up to whole blocks of 32)."""
+    from paramcalc.engine.formats import kv_bytes
+
+    return kv_bytes(heads * head_dim, cache_type, head_dim)
 
 
 class LayerKind(NamedTuple):

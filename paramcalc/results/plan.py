@@ -97,52 +97,80 @@ def _pipeline_row(e: TrainEstimate) -> list[Row]:
     ]
 
 
+def _engine_basis(name: str) -> str:
+    from paramcalc.engine import engines
+
+    profile = engines.lookup(name)
+    return f"{profile.basis} ({profile.source})"
+
+
+_TERMS = {
+    "activations": "prefill of the whole context with flash attention: batch x context x (d_model + widest) x 2",
+    "logits": "fp32 logits of the last position: batch x vocab x 4",
+}
+_PLACES = {"budget": "", "headroom": ", outside the budget", "host": ", in CPU RAM"}
+
+
+def _weights_row(e: InferEstimate, per_gpu: str) -> Row:
+    s = e.settings
+    if s.stored_bytes is not None or e.stored is None:
+        return (
+            "weights" + per_gpu,
+            f"{size(e.weights)} as stored",
+            "the checkpoint's data bytes, quantization included",
+        )
+    bits = f" ({e.stored.bits_per_weight:.3g} bits per weight)" if s.dtype not in ("bf16", "fp16") else ""
+    return ("weights" + per_gpu, f"{size(e.weights)} at {s.dtype}{bits}", e.stored.basis)
+
+
 def infer_rows(e: InferEstimate) -> list[Row]:
     s = e.settings
     beyond = " (beyond the model's trained context)" if e.model_context and e.max_context > e.model_context else ""
     per_gpu = " per GPU" if s.gpus > 1 else ""
-    shown_max = (
-        f" (the model's maximum: {e.model_context:,})" if e.model_context and e.model_context != e.context else ""
-    )
+    shown_max = ""
+    if e.model_context and e.model_context != e.context:
+        shown_max = f" (the model's maximum: {e.model_context:,})"
     rows: list[Row] = [
         ("GPUs", f"{s.gpus} x {s.gpu.label}" + (" (tensor parallel)" if s.gpus > 1 else ""), s.gpu.source),
+        ("engine", s.engine, _engine_basis(s.engine)),
         (
             "batch x context",
             f"{s.batch} x {e.context:,}{shown_max}",
             "" if s.context else "the model's context, at most 8,192 tokens (--context sets it)",
         ),
-        (
-            (
-                "weights" + per_gpu,
-                f"{size(e.weights)} as stored",
-                "the checkpoint's data bytes, quantization tensors included",
-            )
-            if s.stored_bytes is not None
-            else (
-                "weights" + per_gpu,
-                f"{size(e.weights)} at {s.dtype}",
-                "params x bits / 8; quantization scales not counted",
-            )
-        ),
-        ("KV cache" + per_gpu, f"{size(e.kv_cache)} at {e.kv_dtype}", "the sum of the layer kinds below, x batch"),
+        _weights_row(e, per_gpu),
     ]
+    if e.stored is not None and len(e.stored.by_type) > 1:
+        rows += [(f"  in {kind}", size(nbytes), "") for kind, nbytes in e.stored.by_type.items()]
+    rows.append(
+        ("KV cache" + per_gpu, f"{size(e.kv_cache)} at {e.kv_dtype}", "the sum of the layer kinds below, x batch")
+    )
     for kind in e.kinds:
         held = kind.bytes(e.context) * s.batch
         kept = "" if kind.tokens_kept is None else f", {min(e.context, kind.tokens_kept):,} tokens kept"
         rows.append((f"  {kind.kind.replace('_', ' ')} ({kind.layers} layers)", size(held) + kept, kind.basis))
+    rows.append(("KV cache per token", f"{e.kv_cache_bytes_per_token:,} bytes", "the layers that keep every token"))
+    rows.append(("runtime buffers", size(e.activations), "the engine's buffers inside its budget"))
+    for name, nbytes, where in e.buffers:
+        rows.append((f"  {name.replace('_', ' ')}", size(nbytes) + _PLACES[where], _TERMS.get(name, "")))
+    if e.layers_on_gpu is not None:
+        layers = max((k.layers for k in e.kinds), default=0)
+        rows.append(
+            (
+                "layers on the GPU (-ngl)",
+                f"{e.layers_on_gpu} of {layers + 1}",
+                "llama.cpp: the last layers first, the output layer counted as one; the token embedding in CPU RAM",
+            )
+        )
+        rows.append(("in CPU RAM", size(e.cpu_bytes), "what is not offloaded, with its share of the cache"))
+    budget = f"{size(s.gpu.memory)} less a {s.reserve:.0%} reserve" if s.engine == "plain" else "the engine's budget"
+    whole = ", every layer on the GPU" if e.layers_on_gpu is not None else ""
     rows += [
-        ("KV cache per token", f"{e.kv_cache_bytes_per_token:,} bytes", "the layers that keep every token"),
-        (
-            "activations (working set)",
-            size(e.activations),
-            "prefill of the whole context with flash attention: "
-            "batch x context x (d_model + widest inner) x 2, + fp32 logits",
-        ),
         ("total" + per_gpu, size(e.total), ""),
-        ("usable" + per_gpu, size(e.usable), f"{size(s.gpu.memory)} less a {s.reserve:.0%} reserve"),
-        ("fits", _yes(e.fits, e.total, e.usable), ""),
-        ("longest context that fits", f"{e.max_context:,} tokens{beyond}", f"at batch {s.batch}"),
-        ("largest batch that fits", f"{e.max_batch:,}", f"at context {e.context:,}"),
+        ("usable" + per_gpu, size(e.usable), budget),
+        ("fits", _yes(e.fits, e.total - e.cpu_bytes, e.usable), ""),
+        ("longest context that fits", f"{e.max_context:,} tokens{beyond}", f"at batch {s.batch}{whole}"),
+        ("largest batch that fits", f"{e.max_batch:,}", f"at context {e.context:,}{whole}"),
     ]
     if not e.fits:
         rows.append(("speed", "none: the plan does not fit", ""))
@@ -157,11 +185,13 @@ def infer_rows(e: InferEstimate) -> list[Row]:
         )
     if e.decode_tokens_per_s_bound is None or s.gpu.bandwidth is None:
         rows.append(("decode speed", "unknown (needs --gpu-bandwidth)", "the custom GPU's bandwidth is not known"))
+    elif e.decode_tokens_per_s is None:
+        rows.append(("decode speed", "not estimated", "layers in CPU RAM: bound by the system memory's bandwidth"))
     else:
         rows.append(
             (
                 "decode speed",
-                f"{e.decode_tokens_per_s:,.1f} tokens/s" if e.decode_tokens_per_s is not None else "",
+                f"{e.decode_tokens_per_s:,.1f} tokens/s",
                 "the bound below at 80% of the memory bandwidth",
             )
         )
