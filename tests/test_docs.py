@@ -33,3 +33,20 @@ def test_readme_starts_with_the_two_commands() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
     assert 'pip install ".[test]" && pytest' in ci
+
+
+def test_every_yaml_example_that_states_its_count_counts_it() -> None:
+    """A README YAML example whose first line says "N parameters" counts exactly N."""
+    import yaml
+
+    import paramcalc
+
+    checked = 0
+    for block in re.findall(r"```yaml\n(.*?)```", README, re.S):
+        for doc in block.split("\n---\n"):
+            stated = re.match(r"# .*?([\d,]{4,}) parameters", doc)
+            if stated is None:
+                continue
+            assert paramcalc.count(yaml.safe_load(doc)).total == int(stated.group(1).replace(",", "")), doc[:80]
+            checked += 1
+    assert checked >= 5
