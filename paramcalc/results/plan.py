@@ -170,7 +170,11 @@ def infer_rows(e: InferEstimate) -> list[Row]:
         ("usable" + per_gpu, size(e.usable), budget),
         ("fits", _yes(e.fits, e.total - e.cpu_bytes, e.usable), ""),
         ("longest context that fits", f"{e.max_context:,} tokens{beyond}", f"at batch {s.batch}{whole}"),
-        ("largest batch that fits", f"{e.max_batch:,}", f"at context {e.context:,}{whole}"),
+        (
+            "largest batch that fits",
+            f"{e.max_batch:,}",
+            f"at context {e.context:,}{whole}" + (" (vLLM's 'Maximum concurrency')" if s.engine == "vllm" else ""),
+        ),
     ]
     if not e.fits:
         rows.append(("speed", "none: the plan does not fit", ""))
