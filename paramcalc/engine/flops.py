@@ -119,9 +119,11 @@ def attention_products_per_token(config: Config, seq_len: int | None = None, cau
     width = 2 * config.heads * (config.qk_head_dim + config.v_dim)
     if config.mel_bins and config.is_encoder_decoder:  # speech (Whisper): see audio_attention_per_token
         return audio_attention_per_token(config, seq, width, causal)
+    window = config.sliding_window
+    if not causal and (not window or window >= seq):  # the common case, every key of the sequence
+        return layers * width * seq
     masked = config.decoder_layers if config.is_encoder_decoder else config.layers if config.generates else 0
     masked = min(masked, layers)  # a hybrid decoder: its attending blocks only
-    window = config.sliding_window
     local = 0
     if window and window < seq and config.generates and not config.is_encoder_decoder:
         every = config.full_attention_every
@@ -138,6 +140,8 @@ def attention_products_per_token(config: Config, seq_len: int | None = None, cau
 def state_updates_per_token(config: Config) -> int:
     """The recurrent mixers' state update and readout per token (the module docstring gives
     the FLOPs per state element): 0 without such blocks."""
+    if config.attention_every == 1 and not config.is_ssm:  # the common case: no recurrent blocks
+        return 0
     blocks = config.recurrent_layers
     if not blocks:
         return 0
