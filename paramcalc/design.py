@@ -371,6 +371,10 @@ def solve(
         raise SettingError([("base", "solve shapes transformers; an mlp has no layers x d_model to solve for")])
     if config.is_ssm:
         raise SettingError([("base", "solve shapes transformers; a state-space model has no heads to keep")])
+    if config.is_composite or config.is_vision:
+        raise SettingError(
+            [("base", f"solve shapes one language model; a {config.architecture} model is not one (solve a part)")]
+        )
     if tp_multiple is None:
         tp_multiple = 8 if config.heads >= 8 else 1
         constraints["tp_multiple"] = tp_multiple

@@ -223,6 +223,8 @@ def prepare(
             parsed_tokens = parse_value("tokens", tokens)  # the field's own rule, as count's --tokens
         except ValueError as exc:
             problems.append(("tokens", str(exc)))
+    if base.get("architecture") == "composite":
+        problems.append(("config", "sweep varies one config's fields; a composite's are its parts' (sweep a part)"))
     if problems:
         raise SettingError(problems)
     columns = {v.key for v in varies} | set(RESULT_COLUMNS)

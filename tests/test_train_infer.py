@@ -620,8 +620,8 @@ def test_infer_option_effects(run: Run) -> None:
 @pytest.mark.parametrize(
     ("config", "args", "message"),
     [
-        ("bert-base", [], "an encoder does not"),
-        ("mlp-2-2-1", [], "an mlp does not"),
+        ("bert-base", [], "an encoder model does not"),
+        ("mlp-2-2-1", [], "an mlp model does not"),
         ("llama-3-8b", ["--dtype", "int3"], "int3"),
         ("llama-3-8b", ["--batch", "0"], "0"),
         ("llama-3-8b", ["--gpu", "tpu"], "unknown GPU 'tpu'"),

@@ -153,7 +153,7 @@ def check(settings: InferSettings, config: Config) -> list[str]:
             [
                 (
                     "config",
-                    f"infer is for models that generate tokens; an {config.architecture} does not "
+                    f"infer is for models that generate tokens; {_a(config.architecture)} model does not "
                     "(count gives its weights' memory)",
                 )
             ]
@@ -185,6 +185,10 @@ def check(settings: InferSettings, config: Config) -> list[str]:
     if s.gpu.bandwidth is None:
         warnings.append(f"the decode bound needs gpu_bandwidth: the bandwidth of a {s.gpu.label} is not known")
     return warnings
+
+
+def _a(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" or word in ("mlp", "ssm") else f"a {word}"  # by sound: an mlp
 
 
 def _prefill_flops(report: Report, context: int, batch: int) -> int:

@@ -211,6 +211,10 @@ def check(settings: TrainSettings, config: Config) -> list[str]:
     s = settings
     if config.is_mlp:
         raise SettingError([("config", "train needs a transformer config, not an mlp")])
+    if config.is_composite:
+        raise SettingError(
+            [("config", "train plans one transformer; a composite's parts train together (plan its language part)")]
+        )
     if config.recurrent_layers:  # Korthikanti's activation terms are a transformer block's
         raise SettingError(
             [

@@ -828,3 +828,47 @@ DEFAULTS.update(
         "vision_output_dim": 7680,
     },
 )
+
+# The sizes transformers 5.24's config classes give these types when a config.json leaves them out
+# (read off AutoConfig.for_model(type)): their classes default every size, so paramcalc does too.
+_CLASS_SIZES: dict[str, dict[str, Any]] = {
+    "glm4": {
+        "vocab_size": 151552,
+        "hidden_size": 4096,
+        "num_hidden_layers": 40,
+        "num_attention_heads": 32,
+        "max_position_embeddings": 131072,
+        "intermediate_size": 13696,
+    },
+    "glm4_moe": {
+        "vocab_size": 151552,
+        "hidden_size": 4096,
+        "num_hidden_layers": 46,
+        "num_attention_heads": 96,
+        "max_position_embeddings": 131072,
+        "intermediate_size": 10944,
+    },
+    "olmoe": {
+        "vocab_size": 50304,
+        "hidden_size": 2048,
+        "num_hidden_layers": 16,
+        "num_attention_heads": 16,
+        "max_position_embeddings": 4096,
+        "intermediate_size": 2048,
+    },
+    "gpt_bigcode": {"vocab_size": 50257, "n_embd": 768, "n_layer": 12, "n_head": 12, "n_positions": 1024},
+    "mpt": {"vocab_size": 50368, "d_model": 2048, "n_layers": 24, "n_heads": 16, "max_seq_len": 2048},
+    "dbrx": {"vocab_size": 32000, "d_model": 2048, "n_layers": 24, "n_heads": 16, "max_seq_len": 2048},
+    "xlm-roberta": {
+        "vocab_size": 30522,
+        "hidden_size": 768,
+        "num_hidden_layers": 12,
+        "num_attention_heads": 12,
+        "max_position_embeddings": 512,
+        "intermediate_size": 3072,
+    },
+}
+for _type, _sizes in _CLASS_SIZES.items():
+    _entry = DEFAULTS.setdefault(_type, {})
+    for _key, _value in _sizes.items():
+        _entry.setdefault(_key, _value)

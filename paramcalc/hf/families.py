@@ -37,9 +37,11 @@ def _core(
 ) -> dict[str, Any]:
     """The keys most types share under these names (`context`: where the context length is)."""
     return {
-        "layers": k.size(layers, "num_hidden_layers", "n_layer", required=True),
-        "d_model": k.size(hidden, "hidden_size", "n_embd", required=True),
-        "heads": k.size(heads, "num_attention_heads", "n_head", required=True),
+        # transformers' attribute_map aliases (num_hidden_layers -> n_layer, ...) win over the
+        # attribute they name when a config holds both, as PretrainedConfig sets them last
+        "layers": k.size("num_hidden_layers", layers, "n_layer", required=True),
+        "d_model": k.size("hidden_size", hidden, "n_embd", required=True),
+        "heads": k.size("num_attention_heads", heads, "n_head", required=True),
         "vocab": k.size("vocab_size", required=True),
         "context": k.size(*context, default=context_default),
     }
@@ -458,7 +460,7 @@ def glm4_moe(k: Keys) -> dict[str, Any]:
     out = _llama_like(k, 131072, False, qkv_bias=attention_bias)
     if k.flag("use_qk_norm", False):
         out["qk_norm"] = "head"
-    experts = k.size("n_routed_experts", "num_local_experts", default=128)
+    experts = k.size("num_local_experts", "n_routed_experts", default=128)  # the attribute_map alias wins
     dense = min(k.size("first_k_dense_replace", default=1), out["layers"])
     if dense < out["layers"] and _experts(k, "n_routed_experts", experts):
         expert_ff = k.size("moe_intermediate_size", default=1408)
@@ -489,7 +491,7 @@ def olmoe(k: Keys) -> dict[str, Any]:
                 "olmoe's q_norm is hidden_size wide: supported only with head_dim = hidden_size / num_attention_heads",
             )
         )
-    experts = k.size("num_experts", "num_local_experts", default=64)
+    experts = k.size("num_local_experts", "num_experts", default=64)  # the attribute_map alias wins
     if _experts(k, "num_experts", experts):
         out.update(experts=experts, experts_per_token=_top_k(k, "num_experts_per_tok", 8, experts))
     return out
@@ -751,9 +753,9 @@ def roberta(k: Keys) -> dict[str, Any]:
 
 def distilbert(k: Keys) -> dict[str, Any]:
     core = {
-        "layers": k.size("n_layers", "num_hidden_layers", required=True),
+        "layers": k.size("num_hidden_layers", "n_layers", required=True),
         "d_model": k.size("dim", "hidden_size", required=True),
-        "heads": k.size("n_heads", "num_attention_heads", required=True),
+        "heads": k.size("num_attention_heads", "n_heads", required=True),
         "vocab": k.size("vocab_size", required=True),
         "context": k.size("max_position_embeddings", default=512),
     }
@@ -774,13 +776,13 @@ def distilbert(k: Keys) -> dict[str, Any]:
 def t5(k: Keys) -> dict[str, Any]:
     # T5: relative position buckets, RMS-style norms, no biases. v1.1 / flan-t5: gated-gelu and
     # an untied lm_head (tie_word_embeddings: false).
-    layers = k.size("num_layers", "num_hidden_layers", required=True)
+    layers = k.size("num_hidden_layers", "num_layers", required=True)
     core = {
         "encoder_layers": layers,
         "decoder_layers": k.size("num_decoder_layers", default=layers),
-        "d_model": k.size("d_model", "hidden_size", required=True),
-        "heads": k.size("num_heads", "num_attention_heads", required=True),
-        "head_dim": k.size("d_kv", default=64),
+        "d_model": k.size("hidden_size", "d_model", required=True),
+        "heads": k.size("num_attention_heads", "num_heads", required=True),
+        "head_dim": k.size("head_dim", "d_kv", default=64),  # attribute_map: head_dim -> d_kv
         "d_ff": k.size("d_ff", default=2048),
         "vocab": k.size("vocab_size", required=True),
         "context": k.size("n_positions", default=512),
@@ -873,7 +875,7 @@ def gpt_oss(k: Keys) -> dict[str, Any]:
     # Layers alternate sliding and full attention (layer_types; by default every 2nd is full).
     core = _class_core(k, 131072)
     attention_bias = k.flag("attention_bias", True)
-    experts = k.size("num_local_experts", "num_experts", default=128)  # attribute_map: num_experts
+    experts = k.size("num_experts", "num_local_experts", default=128)  # attribute_map: num_experts wins
     _two_or_more(k, "num_local_experts", experts)
     sliding = _layer_types(k)
     if sliding is None:  # GptOssConfig.__post_init__: layer i slides unless (i + 1) % 2 == 0
@@ -979,7 +981,7 @@ def ernie4_5_moe(k: Keys) -> dict[str, Any]:
     moe = (last + 1) // every - first // every if last >= first else 0  # i + 1 in (first, last + 1], multiples of every
     if not moe:
         return out
-    experts = k.size("moe_num_experts", "num_experts", default=64)  # attribute_map: num_experts
+    experts = k.size("num_experts", "moe_num_experts", default=64)  # attribute_map: num_experts wins
     _two_or_more(k, "moe_num_experts", experts)
     expert_ff = k.size("moe_intermediate_size", default=1536)
     out.update(
@@ -1171,7 +1173,7 @@ def jamba(k: Keys) -> dict[str, Any]:
     out.update(_attending(k, "attn_layer_period", [i % period == offset for i in range(layers)]))
     if out.get("attention_every", 1) != 1:
         out.update(ssm="mamba", ssm_norms=True, **_mamba_sizes(k, core["d_model"], True))
-    experts = k.size("num_experts", "num_local_experts", default=16)
+    experts = k.size("num_local_experts", "num_experts", default=16)  # the attribute_map alias wins
     every = k.size("expert_layer_period", default=2, positive=True)
     first = k.size("expert_layer_offset", default=1)
     for key, value in (("attn_layer_offset", offset < period), ("expert_layer_offset", first < every)):
@@ -1268,7 +1270,7 @@ def bart(k: Keys) -> dict[str, Any]:
     # 2 rows (BartLearnedPositionalEmbedding's offset) and a layernorm_embedding; post-LN blocks
     # with biases everywhere, no final norm. tie_word_embeddings false drops every tie: shared,
     # the two embed_tokens and lm_head are four matrices. final_logits_bias is a buffer.
-    d_model = k.size("d_model", "hidden_size", required=True)
+    d_model = k.size("hidden_size", "d_model", required=True)  # the attribute_map alias wins
     tie = k.flag("tie_word_embeddings", True)
     return {
         "architecture": "encoder-decoder",
@@ -1324,7 +1326,7 @@ def whisper(k: Keys) -> dict[str, Any]:
     # max_source_positions rows (sinusoidal at init, but an nn.Embedding parameter); the decoder a
     # token embedding and a learned table of max_target_positions rows. Pre-LN blocks, k_proj
     # without bias, a final layer_norm per stack; proj_out tied to the decoder's embed_tokens.
-    d_model = k.size("d_model", "hidden_size", required=True)
+    d_model = k.size("hidden_size", "d_model", required=True)  # the attribute_map alias wins
     vocab = k.size("vocab_size", required=True)
     pad = k.get("pad_token_id")
     if isinstance(pad, int) and not isinstance(pad, bool) and pad >= vocab:
