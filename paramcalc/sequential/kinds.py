@@ -239,6 +239,12 @@ def _conv(n: int, transpose: bool) -> Build:
             # nn.Conv: weight (out, in / groups, *kernel)
             factors = (("out", out), ("in/groups", c_in // groups), *_kernel(kernel))
             macs = out * (c_in // groups) * _prod(kernel) * _prod(sizes)
+            pairs = a.optional("connections")
+            if pairs is not None:  # LeNet-5's C3: a table connects some (input, output) map pairs only
+                if groups != 1 or pairs > out * c_in:
+                    raise ValueError(f"connections {pairs}: at most {out} x {c_in} map pairs, without groups")
+                factors = (("connections", pairs), *_kernel(kernel))
+                macs = pairs * _prod(kernel) * _prod(sizes)
         tensors = [Tensor(WEIGHT, WEIGHT, factors)]
         if bias:
             tensors.append(Tensor(BIAS, BIAS, (("out", out),)))
@@ -463,6 +469,21 @@ def _scale(a: Args, shape: Shape) -> Leaf:
     if bias:
         tensors.append(Tensor(BIAS, BIAS, (("channels", c),)))
     return Leaf(shape, tuple(tensors), 0, 0, "y_c = w_c x_c + b_c: a coefficient and a bias per channel")
+
+
+@kind("rbf", primary="out")
+def _rbf(a: Args, shape: Shape) -> Leaf:
+    # LeNet-5's output layer: Euclidean radial basis units y_i = sum_j (x_j - w_ij)^2 (LeCun et
+    # al. 1998, Section II.B); their parameter vectors "were chosen by hand and kept fixed": not
+    # learned, so buffers here unless trainable
+    if len(shape) != 1:
+        raise ValueError(f"takes features, [features], and {list(shape)} arrives")
+    out = a.whole("out")
+    factors = (("out", out), ("in", shape[0]))
+    if a.flag("trainable", False):
+        return Leaf((out,), (Tensor(WEIGHT, WEIGHT, factors),), out * shape[0], 0, "y_i = sum_j (x_j - w_ij)^2")
+    eq = f"y_i = sum_j (x_j - w_ij)^2 with {out} x {shape[0]} fixed codes (not trained: buffers, not parameters)"
+    return Leaf((out,), (), out * shape[0], out * shape[0], eq)
 
 
 # --- parameter-free ------------------------------------------------------------------------
