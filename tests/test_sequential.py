@@ -111,3 +111,130 @@ def test_resnet152_counts_fast() -> None:
     report = analyze(parse_config({k: v for k, v in fields.items() if v is not None}))
     assert report.total == 60_192_808
     assert time.perf_counter() - start < 0.1
+
+
+def test_lenet5_as_in_the_paper() -> None:
+    """LeCun et al. 1998, Section II.B: C1 156, S2 12, C3 1,516, S4 32, C5 48,120, F6 10,164
+    trainable parameters, 60,000 in all; the RBF output's 840 fixed codes are buffers."""
+    config = paramcalc.load("lenet-5")
+    report = analyze(config)
+    assert [(c.name, c.params) for c in report.components] == [
+        ("C1", 156),
+        ("S2", 12),
+        ("C3", 1516),
+        ("S4", 32),
+        ("C5", 48120),
+        ("F6", 10164),
+    ]
+    assert report.total == 60_000
+    assert net(config).buffers == 840
+    assert analyze(paramcalc.load("lenet-5-modern")).total == 61_706  # d2l.ai's LeNet
+
+
+def test_module_combinations() -> None:
+    """concat (DenseNet), multiply (squeeze-excite) and residual same_shape (MobileNetV2)."""
+    modules = {
+        "dense": {
+            "args": {"growth": 4},
+            "layers": [{"conv2d": {"out": "$growth", "kernel": 3, "padding": 1}}],
+            "concat": True,
+        },
+        "se": {
+            "args": {"channels": 12},
+            "layers": [
+                {"adaptive_avgpool2d": 1},
+                {"conv2d": {"out": "in // 4", "kernel": 1}},
+                "relu",
+                {"conv2d": {"out": "$channels", "kernel": 1}},
+                "sigmoid",
+            ],
+            "multiply": True,
+        },
+        "inv": {"args": {"out": None}, "layers": [{"conv2d": {"out": "$out", "kernel": 1}}], "residual": "same_shape"},
+    }
+    layers = [{"dense": None}, {"dense": {"growth": 4}}, "se", {"inv": 8}, {"inv": {"out": 16}}]
+    root = net(seq(layers, [0 + 4, 6, 6], modules=modules))
+    assert [c.shape for c in root.children] == [(8, 6, 6), (12, 6, 6), (12, 6, 6), (8, 6, 6), (16, 6, 6)]
+    # growth 4: 4 x 4 x 9 + 4 = 148, then 4 x 8 x 9 + 4 = 292; se on 12 channels (12 // 4 = 3)
+    assert [c.params for c in root.children][:2] == [148, 292]
+
+
+def test_resnet_shortcut_only_where_the_shape_changes() -> None:
+    config = paramcalc.load("resnet50")
+    layer1 = net(config).children[4]
+    assert [c.name for c in layer1.children[0].children][-1] == "shortcut"
+    assert "shortcut" not in [c.name for c in layer1.children[1].children]
+
+
+@pytest.mark.parametrize(
+    ("layers", "message"),
+    [
+        ([{"conv2d": {"out": 8, "kernal": 3}}], "layer 0 (conv2d): needs kernel ([3, 8, 8] arrives)"),
+        (
+            [{"conv2d": {"out": 8, "kernel": 3, "kernal": 3}}],
+            "layer 0 (conv2d): unknown argument 'kernal' (did you mean 'kernel'?)",
+        ),
+        (["rellu"], "layer 0 (rellu): unknown layer kind 'rellu' (did you mean 'relu'?)"),
+        ([{"conv2d": {"out": "8 / 2", "kernel": 3}}], "'8 / 2': '/' is not allowed (integer division is //)"),
+        ([{"conv2d": {"out": "$width", "kernel": 3}}], "$width is not an argument here (no module arguments here)"),
+        ([{"conv2d": {"out": 8, "kernel": 9}}], "the output size comes out 0"),
+        (
+            [{"linear": 4}, {"lstm": {"hidden": 3}}],
+            "layer 1 (lstm): takes a sequence, [length, features], and [3, 8, 4] arrives",
+        ),
+        ([{"repeat": 100_001, "layer": "relu"}], "repeat: a whole number from 1 to 10,000"),
+    ],
+)
+def test_problems_are_one_line_naming_the_layer(layers: list[Any], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        seq(layers, [3, 8, 8])
+    text = str(caught.value)
+    assert message in text and "\n" not in text
+
+
+def test_a_module_calling_itself_stops_at_the_depth_limit() -> None:
+    with pytest.raises(ConfigError, match="nested more than 16 deep"):
+        seq(["loop"], [4], modules={"loop": {"layers": ["loop"]}})
+
+
+def test_to_dict_round_trips() -> None:
+    for name in ("resnet50", "lenet-5", "lenet-5-modern"):
+        config = paramcalc.load(name)
+        assert parse_config({k: v for k, v in config.to_dict().items() if v is not None}) == config
+
+
+def test_layers_apply_to_sequential_only_as_a_list() -> None:
+    with pytest.raises(ConfigError, match="layers: must be a whole number"):
+        parse_config({"layers": ["relu"], "d_model": 8, "heads": 2, "vocab": 10, "context": 4})
+
+
+def test_count_json_has_the_layers_and_a_cli_error_is_one_line(run: Any, tmp_path: Any) -> None:
+    import json
+
+    data = json.loads(run("count", "resnet50", "--json").stdout)
+    assert data["layers"][0] == {
+        "name": "conv1",
+        "kind": "conv2d",
+        "output_shape": [64, 112, 112],
+        "params": 9408,
+        "weights": 9408,
+        "biases": 0,
+        "buffers": 0,
+        "flops": 2 * 9408 * 112 * 112,
+    }
+    assert data["layers"][4]["layers"][0]["layers"][0]["name"] == "conv1"
+    path = tmp_path / "bad.yaml"
+    path.write_text("architecture: sequential\ninput: [8]\nlayers:\n  - linear: 4\n  - conv2d: {out: 2, kernel: 1}\n")
+    result = run("count", str(path))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"paramcalc: {path}: layers: layer 1 (conv2d): conv2d takes [channels, height, width], and [4] arrives\n"
+    )
+
+
+@pytest.mark.parametrize("command", [["train", "resnet50"], ["solve", "--params", "1e9", "--base", "resnet50"]])
+def test_commands_for_transformers_refuse_a_sequential_net(run: Any, command: list[str]) -> None:
+    """train used to end in a TypeError (layers is a list there); both now say why, in one line."""
+    result = run(*command)
+    assert (result.exit_code, result.stdout) == (2, "")  # a setting (--config, --base) that cannot run
+    assert result.stderr.count("\n") == 1 and "sequential net" in result.stderr

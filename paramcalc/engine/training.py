@@ -211,6 +211,10 @@ def check(settings: TrainSettings, config: Config) -> list[str]:
     s = settings
     if config.is_mlp:
         raise SettingError([("config", "train needs a transformer config, not an mlp")])
+    if config.is_sequential:  # Korthikanti's activation terms are a transformer block's
+        raise SettingError(
+            [("config", "train needs a transformer config, not a sequential net (count gives its FLOPs)")]
+        )
     if config.recurrent_layers:  # Korthikanti's activation terms are a transformer block's
         raise SettingError(
             [

@@ -37,15 +37,15 @@ def explanation(config: Config) -> list[str]:
     for path, leaf in root.leaves():
         if not leaf.tensors and not leaf.buffers:
             continue
-        key = (leaf.kind, leaf.tensors, leaf.equation)
+        key: tuple[object, ...] = (leaf.kind, leaf.tensors, leaf.equation)
         if key in seen:
             seen[key] += 1
             continue
         seen[key] = 0
         tensors = "; ".join(_tensor(t) for t in leaf.tensors) or "no parameters"
         order.append((key, f"{path} ({leaf.kind}): {tensors}. {leaf.equation}"))
-    for key, line in order:
-        more = seen[key]
+    for seen_key, line in order:
+        more = seen[seen_key]
         lines.append(line + (f" (and {more} more layer{'s' if more > 1 else ''} alike)" if more else ""))
     buffers = root.buffers
     if buffers:
