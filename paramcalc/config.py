@@ -33,6 +33,7 @@ from paramcalc.fields import (  # noqa: F401  (re-exported: the public names of 
     QK_NORMS,
     REQUIRED,
     RULES,
+    SEQUENTIAL,
     SSM,
     TRANSFORMERS,
     VISION,
@@ -45,7 +46,7 @@ from paramcalc.fields import (  # noqa: F401  (re-exported: the public names of 
     parse_value,
     patches,
 )
-from paramcalc.values import type_name
+from paramcalc.values import parse_layer_list, type_name
 
 __all__ = [
     "ACTIVATIONS",
@@ -196,6 +197,9 @@ class Config(_Record):
     conv_groups: int
     # vision and two-tower models (issue 14)
     pooler_dim: int
+    # sequential nets (issue 16); `layers` holds the list of layers there (sequential.spec.Call)
+    input: tuple[int, ...] | None
+    modules: tuple[Any, ...] | None
 
     @property
     def is_moe(self) -> bool:
@@ -237,6 +241,16 @@ class Config(_Record):
     def is_composite(self) -> bool:
         """A model made of parts (towers, projectors, a language model), each a config."""
         return self.architecture == COMPOSITE
+
+    @property
+    def is_sequential(self) -> bool:
+        """A net written layer by layer (paramcalc/sequential): `layers` is its list of layers."""
+        return self.architecture == SEQUENTIAL
+
+    @property
+    def per_example(self) -> bool:
+        """Counted per example, not per token: an mlp and a sequential net."""
+        return self.architecture == MLP or self.architecture == SEQUENTIAL
 
     @property
     def is_vision(self) -> bool:
@@ -329,6 +343,14 @@ def _shown(name: str, value: Any) -> Any:
     """A value as JSON and YAML hold it: parts as their configs' fields, tensors and sizes as lists."""
     if name == "parts":  # each part's fields, without the empty ones (a file writes no null)
         return {part: {k: v for k, v in config.to_dict().items() if v is not None} for part, config in value}
+    if name == "layers" and isinstance(value, tuple):  # a sequential net's, as written
+        from paramcalc.sequential.spec import layers_raw
+
+        return layers_raw(value)
+    if name == "modules" and value is not None:
+        from paramcalc.sequential.spec import modules_raw
+
+        return modules_raw(value)
     if name == "tensors":  # None: the composite has none
         return None if value is None else {tensor: list(dims) for tensor, dims in value}
     return list(value) if isinstance(value, tuple) else value
@@ -486,8 +508,12 @@ def parse_config(raw: Mapping[str, Any], source: str = "<config>", name: str | N
     # Each value on its own: kind and bounds.
     problems: list[Problem] = []
     values: Values = {}
+    arch_given = raw.get("architecture")
+    sequential = isinstance(arch_given, str) and arch_given.lower() == SEQUENTIAL
     for key, value in raw.items():
         parse = PARSERS.get(key) if type(key) is str else None
+        if sequential and key == "layers":  # a list of layers there, a count of blocks elsewhere
+            parse = parse_layer_list
         if parse is None:
             problems.append(Problem(source, str(key), f"unknown field{_suggest(str(key), FIELDS)}"))
         elif value is None:

@@ -369,6 +369,10 @@ def solve(
     config = parse_config(fields, base_label or base)
     if config.is_mlp:
         raise SettingError([("base", "solve shapes transformers; an mlp has no layers x d_model to solve for")])
+    if config.is_sequential:
+        raise SettingError(
+            [("base", "solve shapes transformers; a sequential net has no layers x d_model to solve for")]
+        )
     if config.is_ssm:
         raise SettingError([("base", "solve shapes transformers; a state-space model has no heads to keep")])
     if config.is_composite or config.is_vision:

@@ -24,7 +24,8 @@ MLP = "mlp"
 SSM = "ssm"
 VISION = "vision"
 COMPOSITE = "composite"
-ARCHITECTURES = (DECODER, ENCODER, ENCODER_DECODER, MLP, SSM, VISION, COMPOSITE)
+SEQUENTIAL = "sequential"
+ARCHITECTURES = (DECODER, ENCODER, ENCODER_DECODER, MLP, SSM, VISION, COMPOSITE, SEQUENTIAL)
 TRANSFORMERS = (DECODER, ENCODER, ENCODER_DECODER, VISION)
 TEXT = (DECODER, ENCODER, ENCODER_DECODER)  # transformers over tokens of a vocabulary
 
@@ -35,7 +36,7 @@ QK_NORMS = ("none", "head", "full")
 POSITIONS = ("learned", "rotary", "alibi", "sinusoidal", "none", "relative", "xl")
 
 REQUIRED = object()  # marker: the field has no default
-KINDS = ("str", "int", "bool", "enum", "count", "sizes", "parts", "tensors")
+KINDS = ("str", "int", "bool", "enum", "count", "sizes", "parts", "tensors", "shape", "modules")
 
 Values = dict[str, Any]  # the fields resolved so far, by name
 Switch = Callable[[Any], Any]  # a config -> the value of a layout switch (hashable)
@@ -168,7 +169,8 @@ _FIELD_LIST = (
         "enum",
         "decoder (GPT), encoder (BERT), encoder-decoder (T5), mlp (plain feed-forward net), ssm (a "
         "state-space language model: Mamba, Mamba-2), vision (a ViT: an encoder over image patches) or "
-        "composite (a model made of parts: towers, projectors, a language model)",
+        "composite (a model made of parts: towers, projectors, a language model) or sequential (a net "
+        "written layer by layer: CNNs, RNNs, LeNet, ResNet)",
         default=DECODER,
         choices=ARCHITECTURES,
         only=ARCHITECTURES,
@@ -184,11 +186,12 @@ _FIELD_LIST = (
     Field(
         "layers",
         "int",
-        "transformer blocks (ssm: state-space blocks)",
+        "transformer blocks (ssm: state-space blocks); sequential: the list of layers, each a layer kind "
+        "with its arguments, a module, or repeat (see Beyond transformers)",
         default=REQUIRED,
         off=_mlp_layers,  # an mlp: one layer per pair of widths
         unless=("encoder_layers", "decoder_layers"),
-        only=(*TRANSFORMERS, SSM),
+        only=(*TRANSFORMERS, SSM, SEQUENTIAL),
     ),
     Field("encoder_layers", "int", "encoder blocks (encoder-decoder only)", derived="layers", only=(ENCODER_DECODER,)),
     Field("decoder_layers", "int", "decoder blocks (encoder-decoder only)", derived="layers", only=(ENCODER_DECODER,)),
@@ -732,6 +735,23 @@ _FIELD_LIST = (
         only=(COMPOSITE,),
         derive=lambda v: (),  # none given: no loose tensors (not None, which the counts would iterate)
     ),
+    # nets written layer by layer (architecture: sequential, issue 16): paramcalc/sequential/
+    Field(
+        "input",
+        "shape",
+        "sequential: the shape of one example without the batch: [channels, height, width] for images, "
+        "[channels, length] (conv1d), [channels, depth, height, width] (conv3d), [features], "
+        "[length, features] for sequences, [length] for token ids",
+        default=REQUIRED,
+        only=(SEQUENTIAL,),
+    ),
+    Field(
+        "modules",
+        "modules",
+        "sequential: named blocks the layers call, name -> {args: {name: default}, layers: [...], shortcut: "
+        "[...], residual: true | false | same_shape, concat: true, multiply: true}",
+        only=(SEQUENTIAL,),
+    ),
     # --- seq2seq and speech (issue 14): bart, mbart, mt5, umt5, whisper -----------------------------
     Field(
         "decoder_d_ff",
@@ -1041,7 +1061,19 @@ def _is(field: str, *values: object) -> dict[str, Any]:
     return {"required": [field], "properties": {field: {"anyOf": [value_schema(field, v) for v in values]}}}
 
 
+def _net_builds(v: Values, given: Mapping[str, Any]) -> str | None:
+    """A sequential net's shapes flow from input to output; the first layer where they do not is named."""
+    from paramcalc.sequential.net import NetError, build
+
+    try:
+        build(v["input"], v["layers"], v["modules"])
+    except NetError as exc:
+        return str(exc)
+    return None
+
+
 RULES: tuple[Rule, ...] = (
+    Rule("layers", _net_builds, only=(SEQUENTIAL,)),
     Rule("heads", _heads_divide),
     Rule("kv_heads", _kv_heads_divide),
     Rule("experts_per_token", _per_token),

@@ -60,6 +60,8 @@ def _property(field: Field) -> dict[str, Any]:
         words = "|".join(_any_case(c) for c in field.choices)
         # The lower-case words for completion; any case is accepted, as by parse_config.
         prop.update(type="string", anyOf=[{"enum": list(field.choices)}, {"pattern": f"^(?:{words})$"}])
+    elif field.kind == "int" and field.name == "layers":  # sequential: a list of layers (checked by parse_config)
+        prop.update(type=["integer", "array"], minimum=field.minimum, maximum=field.maximum, minItems=1)
     elif field.kind == "int":
         prop.update(type="integer", minimum=field.minimum, maximum=field.maximum)
     elif field.kind == "count":
@@ -73,6 +75,11 @@ def _property(field: Field) -> dict[str, Any]:
     elif field.kind == "parts":  # each part is a config of its own (checked by parse_config) or a preset
         part = {"anyOf": [{"type": "string"}, {"type": "object"}]}
         prop.update(type="object", minProperties=1, additionalProperties=part)
+    elif field.kind == "shape":
+        dims = {"type": "integer", "minimum": 1}
+        prop.update(type="array", minItems=1, maxItems=4, items=dims)
+    elif field.kind == "modules":  # each a mapping with layers (checked by parse_config)
+        prop.update(type="object", minProperties=1, additionalProperties={"type": "object", "required": ["layers"]})
     elif field.kind == "tensors":
         dims = {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1, "maximum": field.maximum}}
         prop.update(type="object", additionalProperties=dims)

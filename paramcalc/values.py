@@ -240,3 +240,26 @@ def _parse_tensors(field: Field, value: object) -> tuple[tuple[str, tuple[int, .
 
 KIND_PARSERS["parts"] = _parse_parts
 KIND_PARSERS["tensors"] = _parse_tensors
+
+
+def _parse_shape(field: Field, value: object) -> tuple[int, ...]:
+    from paramcalc.sequential.spec import parse_input
+
+    return parse_input(value)
+
+
+def _parse_modules(field: Field, value: object) -> Any:
+    from paramcalc.sequential.spec import parse_modules
+
+    return parse_modules(value)
+
+
+def parse_layer_list(value: object) -> Any:
+    """A sequential net's `layers`: a list of layers (parse_config reads `layers` so there)."""
+    from paramcalc.sequential.spec import parse_layers
+
+    return parse_layers(value)
+
+
+KIND_PARSERS["shape"] = _parse_shape
+KIND_PARSERS["modules"] = _parse_modules

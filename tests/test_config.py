@@ -94,7 +94,8 @@ def test_tokens_strings() -> None:
 
 def test_every_field_has_help() -> None:
     for field in FIELDS.values():
-        assert field.help and field.kind in {"str", "int", "bool", "enum", "count", "sizes", "parts", "tensors"}
+        kinds = {"str", "int", "bool", "enum", "count", "sizes", "parts", "tensors", "shape", "modules"}
+        assert field.help and field.kind in kinds
 
 
 # ---- one place per field: FIELDS holds every default, the record none ----------------------
@@ -109,7 +110,7 @@ def test_the_record_is_built_from_fields_and_holds_no_defaults() -> None:
         # every attribute must be given: parse_config fills them from FIELDS
         Config("m", "decoder")  # type: ignore[call-arg]
     kinds = {"str": str, "int": int, "bool": bool, "enum": str, "count": int, "sizes": tuple}
-    kinds.update(parts=tuple, tensors=tuple)
+    kinds.update(parts=tuple, tensors=tuple, shape=tuple, modules=tuple)
     for name, hint in get_type_hints(Config).items():
         assert name in FIELDS, name  # the annotations only type the fields, they add none
         assert kinds[FIELDS[name].kind].__name__ in str(hint), (name, hint)
@@ -304,12 +305,12 @@ def test_unknown_architecture_suppresses_what_follows_from_it(run: Run, tmp_path
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == (
         f"paramcalc: {path}: architecture: 'cnn' is not one of decoder, encoder, encoder-decoder, mlp, ssm, vision, "
-        "composite\n"
+        "composite, sequential\n"
         f"paramcalc: {path}: layers: must be positive, not 0\n"  # a problem of its own, still reported
     )
     path.write_text("architecture: decodr\nlayers: 2\n")
     assert run("count", str(path)).stderr == (
         f"paramcalc: {path}: architecture: 'decodr' is not one of decoder, encoder, encoder-decoder, mlp, ssm, vision, "
-        "composite "
+        "composite, sequential "
         "(did you mean 'decoder'?)\n"
     )

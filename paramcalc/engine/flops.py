@@ -164,11 +164,16 @@ def training_tokens(config: Config, total: int, tokens: int | None) -> tuple[int
 
 def estimate(config: Config, matmul: int, active: int, total: int, tokens: int | None, causal: bool = False) -> Flops:
     """`matmul`: the matmul weights used per token, without a tied head (params.Counts)."""
-    attention = attention_products_per_token(config, None, causal)
-    states = state_updates_per_token(config)
-    forward = 2 * tied_head(config, matmul + rerun_matmul(config)) + attention + states
+    if config.is_sequential:  # every layer's MACs per example, from the built net (sequential/kinds.py)
+        from paramcalc.sequential.counts import net
+
+        attention, states, forward = 0, 0, net(config).flops
+    else:
+        attention = attention_products_per_token(config, None, causal)
+        states = state_updates_per_token(config)
+        forward = 2 * tied_head(config, matmul + rerun_matmul(config)) + attention + states
     training = 3 * forward  # backward = 2 x forward
-    if config.is_mlp and tokens is None and config.tokens is None:
+    if config.per_example and tokens is None and config.tokens is None:
         return Flops(forward, 0, 0, training, None, TOKENS_NOT_GIVEN, None, None, None, causal, None, PER_EXAMPLE)
     used, source = training_tokens(config, total, tokens)
     six_nd = 6 * active * used
@@ -184,7 +189,7 @@ def estimate(config: Config, matmul: int, active: int, total: int, tokens: int |
         config.seq_len if attention else None,
         causal,
         training * used / six_nd,
-        PER_EXAMPLE if config.is_mlp else PER_TOKEN,
+        PER_EXAMPLE if config.per_example else PER_TOKEN,
     )
 
 

@@ -189,6 +189,10 @@ def count(config: Config) -> Counts:
     """The totals of `config`: each shape's product of dimensions, summed."""
     if config.parts:
         return _composite(config)
+    if config.is_sequential:  # a net written layer by layer: its own builder, no layout
+        from paramcalc.sequential.counts import counts
+
+        return counts(config)
     plan = _plan(switches(config))
     size = [dim(config) for dim in plan.dimensions]
     weights = biases = embedding = routed = matmul = routed_matmul = lookup = 0
@@ -245,6 +249,10 @@ def components(config: Config) -> list[Component]:
         for name, dims in config.tensors or ():
             out.append(Component(name, (Term(name, WEIGHT, tuple((f"d{i}", d) for i, d in enumerate(dims))),)))
         return out
+    if config.is_sequential:
+        from paramcalc.sequential.counts import components as layers
+
+        return layers(config)
     plan = _plan(switches(config))
     size = {name: dim(config) for name, dim in zip(plan.names, plan.dimensions)}
     return [

@@ -215,6 +215,10 @@ def check(settings: TrainSettings, config: Config) -> list[str]:
         raise SettingError(
             [("config", "train plans one transformer; a composite's parts train together (plan its language part)")]
         )
+    if config.is_sequential:  # Korthikanti's activation terms are a transformer block's
+        raise SettingError(
+            [("config", "train needs a transformer config, not a sequential net (count gives its FLOPs)")]
+        )
     if config.recurrent_layers:  # Korthikanti's activation terms are a transformer block's
         raise SettingError(
             [

@@ -28,6 +28,12 @@ MLP_FLOPS_NOTE = (
     "FLOPs per example: forward = 2 x weights (a multiply-accumulate is 2 FLOPs; bias adds not "
     "counted, as fvcore counts a linear layer); training = 3 x forward (backward = 2 x forward)."
 )
+SEQUENTIAL_FLOPS_NOTE = (
+    "FLOPs per example: forward = 2 x the multiply-accumulates of convolutions, linear layers, recurrent "
+    "gates and attention (the MACs fvcore and torchinfo count, at 2 FLOPs each); bias adds, norms, "
+    "activations, pools and embedding lookups not counted; training = 3 x forward. Buffers (batch-norm "
+    "running statistics) are not parameters."
+)
 UNITS_NOTE = (
     "GB = 10^9 bytes. Non-embedding excludes token, position and token-type embeddings and an untied "
     "output head (Kaplan et al. 2020)."
@@ -60,6 +66,8 @@ def notes(report: Report) -> str:
         return f"{UNITS_NOTE} {COMPOSITE_NOTE} {notes_of(report.config.main_part)}"
     if report.config.is_mlp:
         return f"{MLP_UNITS_NOTE} {MLP_FLOPS_NOTE}"
+    if report.config.is_sequential:
+        return f"{MLP_UNITS_NOTE} {SEQUENTIAL_FLOPS_NOTE}"
     if report.config.is_ssm:
         return f"{UNITS_NOTE} {SSM_FLOPS_NOTE}"
     return f"{UNITS_NOTE} {notes_of(report.config)}"
@@ -69,6 +77,8 @@ def notes_of(config: Config) -> str:
     """The FLOPs conventions of one (non-composite) config."""
     if config.is_mlp:
         return MLP_FLOPS_NOTE
+    if config.is_sequential:
+        return SEQUENTIAL_FLOPS_NOTE
     if config.is_ssm:
         return SSM_FLOPS_NOTE
     if config.recurrent_layers:
@@ -134,7 +144,7 @@ def summary_rows(report: Report) -> list[tuple[str, str]]:
     """(label, value) lines under the component table: totals, memory, FLOPs, in the words of
     the architecture (an mlp: per example, no embeddings, no experts)."""
     f = report.flops
-    mlp = report.config.is_mlp
+    mlp = report.config.per_example  # an mlp or a sequential net: per example
     per = "example" if mlp else "token"
     rows = [("total params", count(report.total))]
     if mlp:

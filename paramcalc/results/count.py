@@ -55,10 +55,76 @@ def shared_note(stored: int, runs: int) -> str:
     )
 
 
+def layer_dicts(nodes: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """A sequential net's layers for JSON, as torchinfo lists them: each with its output shape
+    (per example), parameters, weights, biases, buffers and forward FLOPs (2 x MACs); a module,
+    group or repeat with its own `layers`."""
+    out = []
+    for node in nodes:
+        row: dict[str, Any] = {
+            "name": node.name,
+            "kind": node.kind,
+            "output_shape": list(node.shape),
+            "params": node.params,
+            "weights": node.weights,
+            "biases": node.biases,
+            "buffers": node.buffers,
+            "flops": node.flops,
+        }
+        if node.children:
+            row["layers"] = layer_dicts(node.children)
+        out.append(row)
+    return out
+
+
+def _layer_rows(nodes: tuple[Any, ...], depth: int, deep: bool) -> list[list[str]]:
+    rows = []
+    for node in nodes:
+        shape = " x ".join(map(str, node.shape))
+        rows.append(
+            ["  " * depth + node.name, node.kind, shape, count(node.params), sci(node.flops) if node.flops else "0"]
+        )
+        if deep and node.children:
+            rows += _layer_rows(node.children, depth + 1, deep)
+    return rows
+
+
+def layers_table(report: Report, deep: bool) -> Table:
+    """Keras' model.summary() / torchinfo: each top-level layer (with --detail, every layer under
+    it), its output shape per example, parameters and forward FLOPs."""
+    from paramcalc.sequential.counts import net
+
+    root = net(report.config)
+    columns = (
+        Column("layer", LEFT, wrap=True),
+        Column("kind", LEFT, drop=3),
+        Column("output shape", LEFT),
+        Column("params"),
+        Column("forward FLOPs", drop=2),
+    )
+    input_row = ["input", "", " x ".join(map(str, report.config.input or ())), "", ""]
+    return Table(columns, [input_row, *_layer_rows(root.children, 0, deep)], title="layers (per example)")
+
+
+def hyperparameters_line(report: Report) -> str:
+    """Parameters vs hyperparameters, for every architecture: the config's fields are what a
+    person chose; the counts are what training learns."""
+    given = [k for k, v in report.config.to_dict().items() if v is not None and k not in ("name", "source", "extends")]
+    shown = ", ".join(given[:6]) + (", ..." if len(given) > 6 else "")
+    return (
+        f"Hyperparameters (chosen, not learned): the config's fields ({shown}); learning rate and batch size "
+        f"are too. Parameters (learned by training): the {report.total:,} weights and biases counted above."
+    )
+
+
 def count_dict(report: Report, explain: bool = False) -> dict[str, Any]:
     """What `count --json` prints: the report, and with `explain` every term of every component
     (and, for an mlp of at most 100 parameters, every parameter by its textbook name)."""
     data = report.to_dict()
+    if report.config.is_sequential:
+        from paramcalc.sequential.counts import net
+
+        data["layers"] = layer_dicts(net(report.config).children)
     if explain and report.config.is_mlp:
         data["widths"] = [{"name": n, "role": role, "width": w} for n, role, w in mlp_widths(report.config)]
         units = textbook(report)
@@ -239,6 +305,8 @@ class CountResult:
                 sections=frozenset({len(cells) - 1}),
             )
         ]
+        if r.config.is_sequential:
+            doc.append(layers_table(r, self.detail))
         if self.explain:
             doc += self._explanation()
         if r.config.parts:
@@ -252,6 +320,7 @@ class CountResult:
             diffs = self.differences
             if diffs:
                 doc += [Text(f"{d.component}: {d.why}", ITEM) for d in diffs]
+        doc.append(Text(hyperparameters_line(r), DIM))
         doc.append(Text(notes(r), DIM))
         return doc
 
@@ -261,6 +330,10 @@ class CountResult:
         if r.config.is_mlp:
             widths = ", ".join(f"{n} = {w} ({role})" for n, role, w in mlp_widths(r.config))
             doc.append(Text(f"widths: {widths}", ITEM))
+        if r.config.is_sequential:
+            from paramcalc.sequential.explain import explanation
+
+            return doc + [Text(line, ITEM) for line in explanation(r.config)]
         for comp in r.components:
             doc.append(Text(f"{comp.name}: " + "; ".join(component_formulas(comp)), ITEM))
         c = r.config
