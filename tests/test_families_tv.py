@@ -9,6 +9,7 @@ its RNN layers on input 10, hidden 20 (notes/i16/keras.json, "applications" and 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -277,3 +278,50 @@ def test_rnn_bias_styles_match_torch_and_keras(shape: tuple[int, bool], key: str
     kind, extra = LAYER[key]
     args = {"hidden": 20, "layers": layers, "bidirectional": bidirectional, **extra}
     assert analyze(seq([{kind: args}], [5, 10])).total == expected
+
+
+# --- HuggingFace config.json: resnet, convnext, mobilenet_v2, efficientnet ------------------------------
+
+# fixtures/hf/variants_cnn.json: the records of notes/i16/hf_vision.json, XForImageClassification(XConfig(**config))
+# on the meta device, transformers 5.24.0: the total, the named_children with parameters, the buffers
+HF_RECORDS = json.loads(
+    (CONFIGS.parent / "tests" / "fixtures" / "hf" / "variants_cnn.json").read_text(encoding="utf-8")
+)
+
+
+def hf(model_type: str, **keys: Any) -> Any:
+    from paramcalc.hf import convert
+
+    return parse_config(convert({"model_type": model_type, **keys}, "config.json", "x"))
+
+
+@pytest.mark.parametrize("record", HF_RECORDS, ids=[r["note"][:40] for r in HF_RECORDS])
+def test_hf_cnn_families_are_exact(record: dict[str, Any]) -> None:
+    config = hf(**record["config"])
+    assert config.architecture == "sequential"
+    assert analyze(config).total == record["transformers_total"]
+    root = net(config)
+    assert {c.name: c.params for c in root.children if c.params} == record["children"]
+    assert root.buffers == record["buffers"]
+
+
+def test_hf_cnn_labels_and_the_bare_model() -> None:
+    labels = {str(i): f"class {i}" for i in range(1000)}
+    assert analyze(hf("resnet", id2label=labels)).total == 25_557_032  # a hub config.json keeps id2label
+    assert analyze(hf("resnet")).total == 23_508_032 + 2048 * 2 + 2  # PretrainedConfig's 2 labels
+    assert analyze(hf("resnet", architectures=["ResNetModel"])).total == 23_508_032  # ResNetModel: no classifier
+
+
+@pytest.mark.parametrize(
+    ("model_type", "keys", "message"),
+    [
+        ("efficientnet", {"width_coefficient": 1.0, "depth_coefficient": 1.0}, "hidden_dim: 2560 is not the top conv"),
+        ("resnet", {"depths": [3, 4]}, "depths: must be a list of 4 positive whole numbers, not [3, 4]"),
+        ("resnet", {"layer_type": "wide"}, "layer_type: must be basic or bottleneck, not 'wide'"),
+        ("convnext", {"hidden_sizes": [96, 0, 384, 768]}, "hidden_sizes: must be a list of 4 positive whole numbers"),
+    ],
+)
+def test_hf_cnn_problems_are_one_line(model_type: str, keys: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        hf(model_type, **keys)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
