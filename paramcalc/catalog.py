@@ -54,13 +54,26 @@ def preset_aliases() -> dict[str, str]:
     """Every name a preset answers to, lower-cased -> its file stem: the stems, then the display
     names (the `name:` field, read from the index, so no YAML parser is needed)."""
     aliases = {stem.lower(): stem for stem in preset_names()}
+    nets = []
     for file, entry in _load_index().items():
         fields = entry.get("fields") if isinstance(entry, dict) else None
         display = fields.get("name") if isinstance(fields, dict) else None
         stem = file.removesuffix(".yaml")
         if isinstance(display, str) and file.endswith(".yaml") and stem in aliases.values():
             aliases.setdefault(display.lower(), stem)
+            if isinstance(fields, dict) and fields.get("architecture") == "sequential":
+                nets.append(stem)
+    for stem in nets:
+        for alias in hyphenated(stem):
+            aliases.setdefault(alias, stem)
     return aliases
+
+
+def hyphenated(stem: str) -> tuple[str, str]:
+    """A torchvision-named net as people also write it: `wide_resnet50_2` -> `wide-resnet50-2` and
+    `wide-resnet-50-2`, `resnet50` -> `resnet-50` (a hyphen where a word of 3+ letters meets its depth)."""
+    plain = stem.lower().replace("_", "-")
+    return plain, re.sub(r"(?<=[a-z]{3})(?=\d)", "-", plain, count=1)
 
 
 _SUFFIXES = r"(-hf|-instruct|-chat|-it|-base|-deduped|-v\d+(\.\d+)*)$"  # compiled by re on first use

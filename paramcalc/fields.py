@@ -749,7 +749,7 @@ _FIELD_LIST = (
         "modules",
         "modules",
         "sequential: named blocks the layers call, name -> {args: {name: default}, layers: [...], shortcut: "
-        "[...], residual: true | false | same_shape, concat: true, multiply: true}",
+        "[...], residual: true | false | same_shape, concat: true, multiply: true, branches: true}",
         only=(SEQUENTIAL,),
     ),
     # --- seq2seq and speech (issue 14): bart, mbart, mt5, umt5, whisper -----------------------------

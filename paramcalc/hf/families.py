@@ -12,6 +12,7 @@ from typing import Any
 from paramcalc.errors import Problem, show
 from paramcalc.fields import blocks_at
 from paramcalc.hf import Family, Keys
+from paramcalc.hf.cnn import FAMILIES_CNN
 from paramcalc.hf.multimodal import gemma3, llama4, llava, mistral3, qwen2_5_vl  # noqa: F401  (registered below)
 from paramcalc.hf.vision import FAMILIES_VISION
 
@@ -1614,3 +1615,4 @@ FAMILIES["electra"] = electra
 FAMILIES["albert"] = albert
 FAMILIES["deberta-v2"] = deberta_v2
 FAMILIES.update(FAMILIES_VISION)  # vit, dinov2, clip, siglip and their towers (paramcalc/hf/vision.py)
+FAMILIES.update(FAMILIES_CNN)  # resnet, convnext, mobilenet_v2, efficientnet as sequential nets (paramcalc/hf/cnn.py)

@@ -568,6 +568,16 @@ def _flatten(a: Args, shape: Shape) -> Leaf:
     return Leaf((*shape[:start], _prod(shape[start : end + 1]), *shape[end + 1 :]))
 
 
+@kind("chunk", primary="chunks")
+def _chunk(a: Args, shape: Shape) -> Leaf:
+    # x.chunk(chunks, dim=0 of the example): the first piece, ceil(C / chunks) channels
+    # (ShuffleNetV2's channel split: one half kept, the other through the branch)
+    chunks = a.whole("chunks")
+    if chunks > shape[0]:
+        raise ValueError(f"chunks {chunks}: more than the {shape[0]} channels")
+    return Leaf((-(-shape[0] // chunks), *shape[1:]))
+
+
 @kind("permute", primary="dims")
 def _permute(a: Args, shape: Shape) -> Leaf:
     dims = a._raw("dims", None)

@@ -11,7 +11,8 @@ Module semantics (spec.Module): plain, y = layers(x); residual, y = layers(x) + 
 shortcut(x) where layers(x) has another shape (torchvision's ResNet rule: a projection exactly
 where stride or channels change); residual same_shape, + x only where the shape is unchanged
 (MobileNetV2's inverted residual); concat, y = [x, layers(x)] along channels (DenseNet);
-multiply, y = x * layers(x), broadcast (squeeze-and-excitation).
+multiply, y = x * layers(x), broadcast (squeeze-and-excitation); branches, y = [b_1(x), b_2(x),
+...] along channels, each layer a branch on the same x (GoogLeNet's Inception, SqueezeNet's Fire).
 """
 
 from __future__ import annotations
@@ -195,6 +196,8 @@ class _Builder:
         missing = [k for k, v in inner.items() if v is None]
         if missing:
             raise ValueError(f"{module.name} needs {', '.join(missing)}")
+        if module.branches:
+            return self.branches(module, name, shape, inner, depth)
         nodes, out = self.run(module.layers, shape, inner, depth + 1)
         if module.concat:
             if out[1:] != shape[1:]:
@@ -219,6 +222,23 @@ class _Builder:
             if sc_shape != out:
                 raise ValueError(f"the shortcut gives {list(sc_shape)}, the layers {list(out)}: they must agree to add")
             nodes.append(_node("shortcut", "shortcut", sc_shape, tuple(sc)))
+        return _node(name, module.name, out, tuple(nodes))
+
+    def branches(self, module: Module, name: str, shape: Shape, env: dict[str, Value], depth: int) -> Node:
+        """Each layer of the module applied to the same input; the outputs joined along channels."""
+        nodes: list[Node] = []
+        for i, branch in enumerate(module.layers):
+            try:
+                [node], _ = self.run((branch,), shape, env, depth + 1, [branch.name or f"branch{i + 1}"])
+            except NetError as exc:
+                raise NetError([exc.path[0].replace("layer 0", f"branch {i}", 1), *exc.path[1:]], exc.message) from None
+            if nodes and node.shape[1:] != nodes[0].shape[1:]:
+                raise ValueError(
+                    f"branches: branch {i} gives {list(node.shape)}, branch 0 {list(nodes[0].shape)}; "
+                    "only channels may differ"
+                )
+            nodes.append(node)
+        out = (sum(n.shape[0] for n in nodes), *nodes[0].shape[1:])
         return _node(name, module.name, out, tuple(nodes))
 
 

@@ -44,7 +44,8 @@ class Call(NamedTuple):
 class Module(NamedTuple):
     """A named block: its arguments (name, default; None = required), its layers, and how its
     output is made of them (net.py): plain, residual (+ x, or + shortcut(x) where the shape
-    changes), concatenated with x along channels, or multiplying x (a squeeze-excite gate)."""
+    changes), concatenated with x along channels, multiplying x (a squeeze-excite gate), or
+    branches: each layer a branch on x, their outputs concatenated along channels (Inception)."""
 
     name: str
     params: tuple[tuple[str, Value], ...]
@@ -53,13 +54,14 @@ class Module(NamedTuple):
     residual: bool | str = False  # True, False or "same_shape" (only where the shape is unchanged)
     concat: bool = False
     multiply: bool = False
+    branches: bool = False
 
 
 REPEAT = "repeat"
 PRIMARY_ARG = "_"  # `linear: 10`, `adaptive_avgpool2d: 1`: the value of the kind's primary argument
 GROUP = "group"
 _ITEM_KEYS = ("name", "repeat", "layer", "layers", "first")
-_MODULE_KEYS = ("args", "layers", "shortcut", "residual", "concat", "multiply")
+_MODULE_KEYS = ("args", "layers", "shortcut", "residual", "concat", "multiply", "branches")
 
 
 def _word(value: object, what: str) -> str:
@@ -164,7 +166,7 @@ def parse_input(value: object) -> tuple[int, ...]:
 
 
 def parse_modules(value: object) -> tuple[Module, ...]:
-    """name -> {args: {name: default}, layers: [...], shortcut: [...], residual, concat, multiply}."""
+    """name -> {args: {name: default}, layers: [...], shortcut: [...], residual, concat, multiply, branches}."""
     if not isinstance(value, dict) or not value:
         raise ValueError(f"must be a mapping of module names to their layers, not {show(value)}")
     if len(value) > MAX_MODULES:
@@ -182,11 +184,11 @@ def parse_modules(value: object) -> tuple[Module, ...]:
         residual = body.get("residual", "shortcut" in body)
         if residual not in (True, False, "same_shape"):
             raise ValueError(f"{name}: residual is true, false or same_shape, not {show(residual)}")
-        flags = [body.get(k, False) for k in ("concat", "multiply")]
+        flags = [body.get(k, False) for k in ("concat", "multiply", "branches")]
         if any(f not in (True, False) for f in flags):
-            raise ValueError(f"{name}: concat and multiply are true or false")
+            raise ValueError(f"{name}: concat, multiply and branches are true or false")
         if sum(1 for f in (bool(residual), *flags) if f) > 1:
-            raise ValueError(f"{name}: choose one of residual, concat and multiply")
+            raise ValueError(f"{name}: choose one of residual, concat, multiply and branches")
         shortcut = parse_list(body["shortcut"], f"{name}.shortcut", 1) if "shortcut" in body else None
         params = _args(body.get("args"), f"{name}.args")
         out.append(Module(name, params, parse_list(body["layers"], f"{name}.layers", 1), shortcut, residual, *flags))
@@ -233,7 +235,7 @@ def modules_raw(modules: tuple[Module, ...]) -> dict[str, Any]:
             body["shortcut"] = layers_raw(m.shortcut)
         if m.residual != (m.shortcut is not None):
             body["residual"] = m.residual
-        for key in ("concat", "multiply"):
+        for key in ("concat", "multiply", "branches"):
             if getattr(m, key):
                 body[key] = True
         out[m.name] = body
