@@ -93,8 +93,18 @@ def _differences(reports: list[Report], part: str | None) -> tuple[tuple[str, tu
                 out.append((head, tuple(d.get(f"{head}.architecture") for d in dicts)))
             continue
         if any(v != values[0] for v in values):
-            out.append((key, values))
+            out.append((key, tuple(_brief(v) for v in values)))
     return tuple(out)
+
+
+def _brief(value: object) -> object:
+    """A layer list or a mapping of modules, as "what differs" shows it: its size and names,
+    not its whole text (a sequential net's layers are in the component table)."""
+    if isinstance(value, list) and value and all(isinstance(v, (dict, str)) for v in value):
+        return f"{len(value)} layers"
+    if isinstance(value, dict):
+        return ", ".join(str(k) for k in value) or "none"
+    return value
 
 
 def _parts_of(report: Report, part: str | None) -> list[str]:
