@@ -251,6 +251,10 @@ def _mapping(source: Source) -> dict[str, Any]:
         from paramcalc.hf import convert
 
         return convert(data, source.label, source.name)
+    if "_class_name" in data:  # a diffusers config.json (no model_type): detected by content too
+        from paramcalc.diffusers import convert as convert_diffusers
+
+        return convert_diffusers(data, source.label, source.name)
     _check_unknown(data, source.label)
     return data
 
@@ -471,6 +475,10 @@ def part_fields(part: object, name: str) -> dict[str, Any]:
         from paramcalc.hf import convert
 
         return convert(part, name, name)
+    if "_class_name" in part:
+        from paramcalc.diffusers import convert as convert_diffusers
+
+        return convert_diffusers(part, name, name)
     if "extends" not in part:
         return part
     source = Source(name, name, "")
