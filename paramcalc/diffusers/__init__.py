@@ -120,4 +120,7 @@ def convert(raw: Mapping[str, Any], label: str, name: str) -> dict[str, Any]:
     fields = converter(keys)
     if keys.problems:
         raise ConfigError(keys.problems)
-    return {"name": name, "source": f"diffusers config.json, _class_name {cls} (diffusers 0.42.1)", **fields}
+    # a preset may name itself and cite its config (name:, source:); diffusers ignores both keys
+    title = raw.get("name") if isinstance(raw.get("name"), str) else name
+    source = raw.get("source") if isinstance(raw.get("source"), str) else f"diffusers config.json, _class_name {cls}"
+    return {"name": title, "source": source, **fields}
