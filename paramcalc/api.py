@@ -261,7 +261,7 @@ def convert(config: str, *, set: Overrides = (), head: bool = False) -> ConvertR
         if key == "extends":  # flattened: every inherited field is written out
             continue
         value = values.get(key, value)
-        if key in ("parts", "tensors"):  # each part written out as its fields
+        if key in ("parts", "tensors", "layers", "modules"):  # each part written out as its fields, a net as written
             out[key] = parsed.to_dict()[key]
         else:
             out[key] = list(value) if isinstance(value, tuple) else value

@@ -722,8 +722,8 @@ _FIELD_LIST = (
         "parts",
         "parts",
         "composite: the parts, in the order data flows (vision: {...}, projector: {...}, language: {...}); "
-        "each an ordinary config (any architecture but composite) or a preset name; counted one by one, "
-        "their components named part.component",
+        "each an ordinary config (or a composite of ordinary ones: a pipeline's U-Net) or a preset name; counted one "
+        "by one, their components named part.component",
         default=REQUIRED,
         only=(COMPOSITE,),
     ),

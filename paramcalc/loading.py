@@ -109,10 +109,16 @@ def read_source(spec: str) -> Source:
         raise LoadError(spec, remote)
     info = _stat(spec, spec)
     path = Path(spec)
+    if path.name == "model_index.json" and info is not None and stat.S_ISREG(info.st_mode):
+        path, info = path.parent, _stat(path.parent, spec)  # a diffusers pipeline: its folder is read
     if info is not None and stat.S_ISDIR(info.st_mode):
         inner = path / "config.json"
+        if not _exists(inner) and _exists(path / "model_index.json"):  # a diffusers pipeline folder
+            from paramcalc.diffusers.pipeline import pipeline
+
+            return Source(spec, path.resolve().name, "", path, pipeline(path, str(path)))
         if not _exists(inner):
-            raise LoadError(spec, "is a directory without a config.json")
+            raise LoadError(spec, "is a directory without a config.json (or a diffusers model_index.json)")
         path = inner
     elif info is None:
         preset = preset_path(spec)
@@ -251,6 +257,10 @@ def _mapping(source: Source) -> dict[str, Any]:
         from paramcalc.hf import convert
 
         return convert(data, source.label, source.name)
+    if "_class_name" in data:  # a diffusers config.json (model_type is transformers'): by content too
+        from paramcalc.diffusers import convert as convert_diffusers
+
+        return convert_diffusers(data, source.label, source.name)
     _check_unknown(data, source.label)
     return data
 
@@ -471,6 +481,10 @@ def part_fields(part: object, name: str) -> dict[str, Any]:
         from paramcalc.hf import convert
 
         return convert(part, name, name)
+    if "_class_name" in part:
+        from paramcalc.diffusers import convert as convert_diffusers
+
+        return convert_diffusers(part, name, name)
     if "extends" not in part:
         return part
     source = Source(name, name, "")

@@ -210,9 +210,11 @@ def _parse_parts(field: Field, value: object) -> tuple[tuple[str, Any], ...]:
         name = _name(key, "part")
         try:
             fields = part_fields(part, name)
-            if fields.get("architecture") == "composite":
-                raise ValueError(f"{name}: a part is not itself composite (list its parts here)")
-            parts.append((name, parse_config(fields, name, name)))
+            config = parse_config(fields, name, name)
+            # a part may be a composite of plain parts (a diffusion pipeline's U-Net, its blocks), no deeper
+            if config.is_composite and any(inner.is_composite for _, inner in config.parts):
+                raise ValueError(f"{name}: composite parts nest two levels at most (list the inner parts here)")
+            parts.append((name, config))
         except ConfigError as exc:
             problems += [f"{name}.{p.field}: {p.message}" if p.field else f"{name}: {p.message}" for p in exc.problems]
         except ValueError as exc:

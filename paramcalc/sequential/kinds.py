@@ -410,6 +410,7 @@ def _attention(a: Args, shape: Shape) -> Leaf:
     if e % heads:
         raise ValueError(f"heads {heads} must divide the embed dim {e}")
     bias = a.flag("bias", True)
+    out_bias = a.flag("out_bias", bias)  # diffusers' Attention: to_q/k/v without bias, to_out with
     kdim, vdim = a.whole("kdim", e), a.whole("vdim", e)
     kv = a.whole("kv_length", length)
     add_bias_kv = a.flag("add_bias_kv", False)
@@ -427,7 +428,7 @@ def _attention(a: Args, shape: Shape) -> Leaf:
     if add_bias_kv:
         tensors += [Tensor("bias_k", BIAS, (("embed", e),)), Tensor("bias_v", BIAS, (("embed", e),))]
     tensors.append(Tensor("out_proj.weight", WEIGHT, (("embed", e), ("embed", e))))
-    if bias:
+    if out_bias:
         tensors.append(Tensor("out_proj.bias", BIAS, (("embed", e),)))
     # q and out projections over the queries, k and v over the keys; QK^T and the weighted sum
     macs = length * e * e * 2 + kv * e * (kdim + vdim) + 2 * length * kv * e
@@ -592,6 +593,64 @@ def _reshape(a: Args, shape: Shape) -> Leaf:
     if _prod(new) != _prod(shape):
         raise ValueError(f"shape {list(new)} does not hold the {_prod(shape):,} values of {list(shape)}")
     return Leaf(new)
+
+
+# --- diffusion models (diffusers): a second input, a U-Net's skip, upsampling, gates -----------
+
+
+@kind("side_linear", primary="out")
+def _side_linear(a: Args, shape: Shape) -> Leaf:
+    # nn.Linear(features, out) on a second input: a U-Net resnet's time_emb_proj on the timestep
+    # embedding, an AdaLN modulation, a joint block's text-stream projections. Its output is added
+    # to (or scales and shifts) the main path, whose shape it leaves unchanged.
+    features, out = a.whole("features"), a.whole("out")
+    length = a.whole("length", 1)  # the second input's tokens (1: one embedding vector)
+    bias = a.flag("bias", True)
+    tensors = [Tensor(WEIGHT, WEIGHT, (("out", out), ("features", features)))]
+    if bias:
+        tensors.append(Tensor(BIAS, BIAS, (("out", out),)))
+    eq = f"a linear layer on a second input of {features} features: {out} units, each {features} weights"
+    return Leaf(shape, tuple(tensors), length * features * out, 0, eq + (" + 1 bias" if bias else ""))
+
+
+@kind("skip", primary="channels")
+def _skip(a: Args, shape: Shape) -> Leaf:
+    # a U-Net's skip connection: `channels` saved by an earlier block, concatenated along `dim`
+    # (0: an image's channels; 1: a sequence's features); torch.cat, nothing learned
+    channels, dim = a.whole("channels"), a.whole("dim", 0, minimum=0)
+    if dim >= len(shape):
+        raise ValueError(f"dim {dim}: the input {list(shape)} has {len(shape)} dimensions")
+    return Leaf((*shape[:dim], shape[dim] + channels, *shape[dim + 1 :]))
+
+
+@kind("upsample", primary="scale")
+def _upsample(a: Args, shape: Shape) -> Leaf:
+    # nn.Upsample(scale_factor, mode="nearest") / F.interpolate: every spatial size times `scale`
+    scale = a.whole("scale", 2)
+    if len(shape) < 2:
+        raise ValueError(f"takes [channels, ...spatial], and {list(shape)} arrives")
+    return Leaf((shape[0], *(_size(s * scale, "output size") for s in shape[1:])))
+
+
+@kind("glu")
+def _glu(a: Args, shape: Shape) -> Leaf:
+    # nn.GLU / diffusers' GEGLU: the last dimension split in two halves, one gating the other
+    a.word("activation", ("sigmoid", "gelu"), "sigmoid")
+    if shape[-1] % 2:
+        raise ValueError(f"an even last dimension to split in two, not {shape[-1]}")
+    return Leaf((*shape[:-1], shape[-1] // 2))
+
+
+@kind("rmsnorm")
+def _rmsnorm(a: Args, shape: Shape) -> Leaf:
+    # nn.RMSNorm(normalized_shape): a gain (weight) over the last `dims` dimensions, no shift
+    dims = a.whole("dims", 1)
+    if dims > len(shape):
+        raise ValueError(f"dims {dims}: the input {list(shape)} has {len(shape)}")
+    a.rate("eps", 1e-6)
+    size = _prod(shape[-dims:])
+    eq = f"y = x / sqrt(mean(x^2) + eps) * gamma over the last {dims} dims"
+    return Leaf(shape, (Tensor(WEIGHT, WEIGHT, (("normalized", size),)),), 0, 0, eq)
 
 
 ALL_KINDS = tuple(sorted(KINDS))
