@@ -112,8 +112,9 @@ def engine_throughput(seconds: float) -> tuple[float, float, int]:
     configs = []
     for name in preset_names():
         base = paramcalc.load(name)
-        configs.append(base)
-        if base.architecture != "mlp":
+        if base.architecture in ("decoder", "encoder", "encoder-decoder", "ssm", "vision", "mlp"):
+            configs.append(base)  # what sweep and solve count by the thousand: one config of a layout
+        if base.architecture in ("decoder", "encoder", "encoder-decoder", "ssm", "vision"):
             configs += [base._replace(layers=base.layers + i, d_model=base.d_model + 64 * i) for i in (1, 2, 3)]
 
     def rate(full: bool) -> float:
@@ -128,6 +129,25 @@ def engine_throughput(seconds: float) -> tuple[float, float, int]:
         return calls / (time.perf_counter() - start)
 
     return rate(False), rate(True), len(configs)
+
+
+def nets_per_second(seconds: float) -> dict[str, float]:
+    """Whole-model counts in one process (milliseconds each): composites and layer-by-layer nets,
+    whose shapes are worked out layer by layer (resnet152, densenet201, sd-1.5-unet, flux-1-dev)."""
+    import paramcalc
+    from paramcalc.engine import analyze
+
+    from paramcalc.sequential import net
+
+    out = {}
+    for name in ("resnet152", "densenet201", "llava-1.5-7b", "sd-1.5-unet", "flux-1-dev"):
+        calls, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds / 5:
+            net.build.cache_clear()  # the shapes worked out afresh each time (load parses the file again)
+            _ = analyze(paramcalc.load(name)).total
+            calls += 1
+        out[name] = 1000 * (time.perf_counter() - start) / calls
+    return out
 
 
 def main() -> None:
@@ -223,6 +243,8 @@ def main() -> None:
         totals, full, n = engine_throughput(args.seconds)
         print(f"engine, in-process over {n} configs: {totals:,.0f} configs/s (totals, memory, FLOPs), ", end="")
         print(f"{full:,.0f} configs/s (full reports, every term)")
+        nets = nets_per_second(args.seconds)
+        print("whole models, ms per count: " + ", ".join(f"{name} {ms:.2f}" for name, ms in nets.items()))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
