@@ -136,7 +136,6 @@ def nets_per_second(seconds: float) -> dict[str, float]:
     whose shapes are worked out layer by layer (resnet152, densenet201, sd-1.5-unet, flux-1-dev)."""
     import paramcalc
     from paramcalc.engine import analyze
-
     from paramcalc.sequential import net
 
     out = {}
