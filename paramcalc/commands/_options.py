@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 CONFIG_HELP = (
-    "A YAML file, a HuggingFace config.json (or its folder), a preset name (see 'paramcalc presets'), "
-    "or - for YAML on stdin; overrides may follow after colons: llama-2-70b:kv_heads=8."
+    "A YAML file, a HuggingFace or diffusers config.json (or its folder; a diffusers pipeline's "
+    "model_index.json folder), a weight file or a HuggingFace repo id, a preset name (see 'paramcalc "
+    "presets'), or - for YAML on stdin; overrides may follow after colons: llama-2-70b:kv_heads=8."
 )
 
 ConfigArg = Annotated[str, typer.Argument(help=CONFIG_HELP, show_default=False)]

@@ -27,7 +27,10 @@ def count(
     Prints parameters (weights and biases) per component, totals (non-embedding after Kaplan et
     al. 2020; active per token for mixtures of experts), weight memory at fp32, fp16, bf16, int8
     and int4 (GB = 10^9 bytes), and training FLOPs: forward = 2 x matmul weights per token +
-    2 x 2 x layers x context x heads x head_dim; training = 3 x forward; also 6ND.
+    2 x 2 x attention layers x seq_len x heads x head_dim (a sliding-window layer at its window;
+    a recurrent block's state update instead); training = 3 x forward; also 6ND. A composite
+    model (towers, projector, language model) shows a subtotal and FLOPs per part; a
+    layer-by-layer net (architecture: sequential) each layer's output shape and FLOPs per example.
 
     A variant without writing a file: 'paramcalc count llama-2-70b:kv_heads=64' or
     'paramcalc count llama-2-70b --set kv_heads=64'.
