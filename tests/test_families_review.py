@@ -23,3 +23,29 @@ def test_review_variants_exact(index: int, tmp_path: Path) -> None:
     path = tmp_path / "config.json"
     path.write_text(json.dumps(variant["config"]))
     assert paramcalc.count(str(path)).total == variant["transformers_total"], variant["config"]
+
+
+REVIEW16 = json.loads((Path(__file__).parent / "fixtures" / "review16.json").read_text())
+
+
+@pytest.mark.parametrize("index", range(len(REVIEW16)), ids=[f"{v['family']}-{i}" for i, v in enumerate(REVIEW16)])
+def test_cnn_and_diffusers_review_cases_exact(index: int, tmp_path: Path) -> None:
+    """ResNet's strided shortcut where a small map hides the stride (HF's ResNetConfig has no image
+    size: the shapes are worked out on a map large enough), ConvNeXt likewise, and a Flux
+    transformer without blocks."""
+    case = REVIEW16[index]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(case["config"]))
+    assert paramcalc.count(str(path)).total == case["library_total"], case["config"]
+
+
+def test_efficientnet_stages_that_do_not_chain_are_refused(tmp_path: Path) -> None:
+    config = {
+        "model_type": "efficientnet",
+        "hidden_dim": 2560,  # B7's widths, the class default
+        "in_channels": [32, 48, 24, 40, 80, 112, 192],  # stage 1 expects 48 channels, stage 0 gives 16
+    }
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    with pytest.raises(paramcalc.errors.ConfigError, match="in_channels: stage 1: round_filters"):
+        paramcalc.count(str(path))

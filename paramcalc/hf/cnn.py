@@ -123,8 +123,13 @@ def _labels(k: Keys) -> int | None:
     return k.size("num_labels", default=2)  # PretrainedConfig's default
 
 
-def _net(k: Keys, backbone: str, layers: list[Any], modules: dict[str, Layer], dropout: bool = False) -> dict[str, Any]:
-    size = k.size("image_size", default=224, positive=True)
+def _net(
+    k: Keys, backbone: str, layers: list[Any], modules: dict[str, Layer], dropout: bool = False, side: int | None = None
+) -> dict[str, Any]:
+    """`side`: the image side to propagate shapes at, for a family whose count does not depend on
+    the image (ResNet, ConvNeXt: every block is sized by channels; a pool ends the backbone), large
+    enough that no stride shrinks a map to one pixel and so hides a strided shortcut or empties it."""
+    size = side if side is not None else k.size("image_size", default=224, positive=True)
     top: list[Any] = [{"name": backbone, "layers": layers}]
     labels = _labels(k)
     if labels is not None:
@@ -183,7 +188,8 @@ def resnet(k: Keys) -> dict[str, Any]:
     for i, (width, depth) in enumerate(zip(hidden, depths)):
         stages.append({"repeat": depth, "layer": {"block": width}, "first": {"stride": 2 if i else first}})
     layers = [embedder, {"name": "encoder", "layers": stages}, {"adaptive_avgpool2d": 1, "name": "pooler"}]
-    return _net(k, "resnet", layers, {"conv_bn": CONV_BN, "block": block})
+    strided = len(hidden) - 1 + (first == 2)  # ResNetConfig has no image size: its count needs none
+    return _net(k, "resnet", layers, {"conv_bn": CONV_BN, "block": block}, side=max(224, 4 * 2 ** (strided + 2)))
 
 
 # --- ConvNeXt -----------------------------------------------------------------------------------
@@ -195,8 +201,8 @@ def convnext(k: Keys) -> dict[str, Any]:
     depthwise 7x7, LayerNorm, Linear(d, 4d), Linear(4d, d), layer scale when layer_scale_init_value > 0),
     then a LayerNorm on the pooled features and the classifier."""
     stages = k.size("num_stages", default=4, positive=True)
-    hidden = _sizes(k, "hidden_sizes", stages)
-    depths = _sizes(k, "depths", stages)
+    hidden = _sizes(k, "hidden_sizes", stages)  # longer lists: transformers' last norm and classifier read
+    depths = _sizes(k, "depths", stages)  # hidden_sizes[-1], a model that cannot run: refused
     patch = k.size("patch_size", default=4, positive=True)
     scale = k.get("layer_scale_init_value", 1e-6)
     scaled = not isinstance(scale, (int, float)) or scale > 0
@@ -234,7 +240,8 @@ def convnext(k: Keys) -> dict[str, Any]:
         "flatten",
         {"layernorm": None, "name": "layernorm"},
     ]
-    return _net(k, "convnext", layers, {"layernorm2d": norm2d, "convnext_layer": layer})
+    side = max(224, patch * 2 ** (stages + 1))  # the count depends on no image size
+    return _net(k, "convnext", layers, {"layernorm2d": norm2d, "convnext_layer": layer}, side=side)
 
 
 # --- MobileNetV2 --------------------------------------------------------------------------------
@@ -323,9 +330,21 @@ def efficientnet(k: Keys) -> dict[str, Any]:
             )
         )
     blocks: list[Any] = []
+    flowing = filters(32)  # the stem's width
     for i in range(n):
         out = filters(outs[i])
-        for j in range(int(math.ceil(depth_c * repeats[i]))):
+        if filters(ins[i]) != flowing and not k.problems:
+            k.problems.append(
+                Problem(
+                    k.label,
+                    "in_channels",
+                    f"stage {i}: round_filters({ins[i]}) = {filters(ins[i])} channels expected, {flowing} arrive from "
+                    "the stage before: transformers would size its first block for the former, a model that cannot run",
+                )
+            )
+        repeat = int(math.ceil(depth_c * repeats[i]))
+        flowing = out if repeat else flowing
+        for j in range(repeat):
             cin = filters(ins[i]) if j == 0 else out
             args = {"kernel": kernels[i], "out": out, "squeeze": max(1, int(cin * squeeze))}
             args["stride"] = strides[i] if j == 0 else 1

@@ -167,7 +167,7 @@ def parse_input(value: object) -> tuple[int, ...]:
 
 def parse_modules(value: object) -> tuple[Module, ...]:
     """name -> {args: {name: default}, layers: [...], shortcut: [...], residual, concat, multiply, branches}."""
-    if not isinstance(value, dict) or not value:
+    if not isinstance(value, dict):
         raise ValueError(f"must be a mapping of module names to their layers, not {show(value)}")
     if len(value) > MAX_MODULES:
         raise ValueError(f"has {len(value)} modules; at most {MAX_MODULES}")
