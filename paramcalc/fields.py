@@ -1072,7 +1072,14 @@ def _net_builds(v: Values, given: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _patches(v: Values, given: Mapping[str, Any]) -> str | None:
+    if v["image_size"] < v["patch_size"]:
+        return f"{v['patch_size']} is larger than image_size {v['image_size']}: no patch fits in the image"
+    return None
+
+
 RULES: tuple[Rule, ...] = (
+    Rule("patch_size", _patches, only=(VISION,)),
     Rule("layers", _net_builds, only=(SEQUENTIAL,)),
     Rule("heads", _heads_divide),
     Rule("kv_heads", _kv_heads_divide),

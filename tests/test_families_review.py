@@ -49,3 +49,34 @@ def test_efficientnet_stages_that_do_not_chain_are_refused(tmp_path: Path) -> No
     path.write_text(json.dumps(config))
     with pytest.raises(paramcalc.errors.ConfigError, match="in_channels: stage 1: round_filters"):
         paramcalc.count(str(path))
+
+
+def test_hostile_sizes_are_refused_before_anything_is_built(tmp_path: Path) -> None:
+    """A review's hostile inputs: huge block counts in diffusers and EfficientNet configs, a pipeline
+    component named like a path, and a vision tower without a patch."""
+    import time
+
+    from paramcalc.errors import ConfigError, LoadError
+
+    cases = [
+        ({"_class_name": "FluxTransformer2DModel", "num_single_layers": 10**9}, "num_single_layers: 1,000,000,000"),
+        ({"_class_name": "SD3Transformer2DModel", "num_layers": 10**7}, "num_layers: 10,000,000 is more than"),
+        ({"_class_name": "AutoencoderKL", "layers_per_block": 10**6}, "layers_per_block: 1,000,000 is more than"),
+        ({"model_type": "efficientnet", "depth_coefficient": 1e7}, "depth_coefficient:"),
+    ]
+    for config, message in cases:
+        path = tmp_path / "config.json"
+        path.write_text(json.dumps(config))
+        start = time.perf_counter()
+        with pytest.raises(ConfigError, match=message):
+            paramcalc.count(str(path))
+        assert time.perf_counter() - start < 30  # a guard against laying the blocks out, not a timing
+    folder = tmp_path / "pipe"
+    folder.mkdir()
+    (folder / "model_index.json").write_text(
+        json.dumps({"_class_name": "X", "../../etc": ["diffusers", "UNet2DModel"]})
+    )
+    with pytest.raises(LoadError, match="is not a folder name"):
+        paramcalc.count(str(folder))
+    with pytest.raises(ConfigError, match="no patch fits"):
+        paramcalc.count({"architecture": "vision", "layers": 2, "d_model": 64, "heads": 4, "image_size": 8})

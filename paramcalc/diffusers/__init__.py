@@ -24,6 +24,11 @@ def is_model_config(raw: Mapping[str, Any]) -> bool:
     return CLASS_KEY in raw and "model_type" not in raw
 
 
+MAX_COUNT = 1000  # blocks or layers of one kind: SDXL has 10 transformer layers per block, Flux 57 blocks
+MAX_SIZE = 10**7  # a width or a channel count: far above any published model, small enough to count fast
+COUNTED = frozenset({"num_layers", "num_single_layers", "layers_per_block", "transformer_layers_per_block"})
+
+
 class Keys:
     """Reads one diffusers config: the class's defaults, and every problem at once."""
 
@@ -39,10 +44,18 @@ class Keys:
     def fail(self, name: str | None, message: str) -> None:
         self.problems.append(Problem(self.label, name, message))
 
-    def size(self, name: str, minimum: int = 1) -> int:
+    def size(self, name: str, minimum: int = 1, maximum: int = MAX_SIZE) -> int:
+        """A whole number in bounds; counts of blocks and layers at most MAX_COUNT, checked before
+        anything is built (a million layers would take minutes and gigabytes to lay out)."""
         value = self.get(name)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             self.fail(name, f"must be a whole number of at least {minimum}, not {show(value)}")
+            return max(minimum, 1)
+        if name in COUNTED and value > MAX_COUNT:
+            self.fail(name, f"{value:,} is more than the {MAX_COUNT:,} paramcalc lays out")
+            return max(minimum, 1)
+        if value > maximum:
+            self.fail(name, f"must be at most {maximum:,}, not {value:,}")
             return max(minimum, 1)
         return value
 
@@ -69,6 +82,9 @@ class Keys:
         values = list(value) if isinstance(value, (list, tuple)) else [value] * n
         if len(values) != n or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values):
             self.fail(name, f"must be a whole number or a list of {n} (one per block), not {show(value)}")
+            return [1] * n
+        if name in COUNTED and max(values) > MAX_COUNT:
+            self.fail(name, f"{max(values):,} is more than the {MAX_COUNT:,} paramcalc lays out")
             return [1] * n
         return values
 

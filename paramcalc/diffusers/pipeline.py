@@ -44,6 +44,8 @@ def pipeline(folder: Path, label: str) -> dict[str, Any]:
     for key, value in index.items():
         if key.startswith("_") or not isinstance(value, list) or len(value) != 2 or value[1] is None:
             continue
+        if not key.isidentifier() or not key.isascii():  # a subfolder's name: never a path out of the folder
+            raise LoadError(f"{label}/{INDEX}", f"component {show(key)} is not a folder name (letters, digits, _)")
         cls = str(value[1])
         if cls.endswith(NO_WEIGHTS):
             continue

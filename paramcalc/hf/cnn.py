@@ -89,13 +89,16 @@ CONV_BN: Layer = {
 }
 
 
+MAX_BLOCKS = 1000  # blocks in one stage: checked before any is laid out
+
+
 def _sizes(k: Keys, key: str, n: int | None = None) -> list[int]:
     """A list of positive whole numbers (of n entries where n is given); a problem otherwise."""
     value = k.get(key)
     if (
         not isinstance(value, list)
         or not value
-        or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value)
+        or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 or v > 10**7 for v in value)
         or (n is not None and len(value) != n)
     ):
         length = f"{n} " if n is not None else ""
@@ -342,7 +345,12 @@ def efficientnet(k: Keys) -> dict[str, Any]:
                     "the stage before: transformers would size its first block for the former, a model that cannot run",
                 )
             )
-        repeat = int(math.ceil(depth_c * repeats[i]))
+        repeat = int(math.ceil(depth_c * repeats[i])) if depth_c * repeats[i] <= MAX_BLOCKS else MAX_BLOCKS + 1
+        if repeat > MAX_BLOCKS and not k.problems:
+            k.problems.append(
+                Problem(k.label, "depth_coefficient", f"{depth_c:g} x {repeats[i]} blocks is more than {MAX_BLOCKS:,}")
+            )
+            repeat = 1
         flowing = out if repeat else flowing
         for j in range(repeat):
             cin = filters(ins[i]) if j == 0 else out

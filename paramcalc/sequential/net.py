@@ -36,7 +36,7 @@ from paramcalc.sequential.spec import (
     parse_expression,
 )
 
-MAX_LAYERS = 100_000  # layers after unrolling: far more than any published net (ResNet-1001: ~3,000)
+MAX_LAYERS = 10_000  # layers after unrolling: more than any published net (ResNet-1001: ~3,000; FLUX.1: ~2,000)
 
 
 class Node(NamedTuple):
