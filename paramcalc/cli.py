@@ -51,7 +51,7 @@ def command_names() -> list[str]:
 
 
 # Settings whose flag is not their name with dashes.
-FLAGS = {"target": "--params/--active/--flops"}
+FLAGS = {"target": "--params/--active/--flops", "config": "CONFIG"}  # the argument, not a flag
 
 
 def flag(setting: str) -> str:

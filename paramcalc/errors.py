@@ -63,7 +63,7 @@ class ConfigError(ParamcalcError, ValueError):
     """A config failed validation; carries every problem found, not just the first."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
+        self.problems = list(dict.fromkeys(problems))  # the same problem found in several places: once
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def lines(self) -> list[str]:

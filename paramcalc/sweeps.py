@@ -223,6 +223,10 @@ def prepare(
             parsed_tokens = parse_value("tokens", tokens)  # the field's own rule, as count's --tokens
         except ValueError as exc:
             problems.append(("tokens", str(exc)))
+    if base.get("architecture") == "sequential":
+        problems.append(
+            ("config", "sweep varies a transformer's sizes; a layer-by-layer net's are its layers' arguments")
+        )
     if base.get("architecture") == "composite":
         problems.append(("config", "sweep varies one config's fields; a composite's are its parts' (sweep a part)"))
     if problems:

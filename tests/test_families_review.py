@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,3 +81,19 @@ def test_hostile_sizes_are_refused_before_anything_is_built(tmp_path: Path) -> N
         paramcalc.count(str(folder))
     with pytest.raises(ConfigError, match="no patch fits"):
         paramcalc.count({"architecture": "vision", "layers": 2, "d_model": 64, "heads": 4, "image_size": 8})
+
+
+def test_a_problem_found_in_several_blocks_is_said_once(run: Any, tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"_class_name": "UNet2DConditionModel", "down_block_types": ["Nope"] * 4}))
+    result = run("count", str(path))
+    assert result.exit_code == 1 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == len(set(lines)) >= 1
+
+
+def test_commands_that_do_not_plan_a_kind_of_model_name_the_argument(run: Any) -> None:
+    result = run("infer", "vit-base-16")
+    assert result.exit_code == 2 and result.stderr.startswith("paramcalc: CONFIG: infer is for models")
+    swept = run("sweep", "resnet50", "--vary", "input=1")
+    assert swept.exit_code == 2 and swept.stdout == "" and "layer-by-layer" in swept.stderr
