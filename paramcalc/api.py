@@ -422,6 +422,7 @@ def infer(
     n_gpu_layers: int | None = None,
     n_cpu_moe: int = 0,
     cpu_memory: str | None = None,
+    attention: str = "auto",
 ) -> InferResult:
     """Serving memory, whether it fits, the longest context and largest batch, speed (``paramcalc infer``)."""
     from paramcalc.engine import analyze as engine_analyze
@@ -447,6 +448,7 @@ def infer(
         n_gpu_layers=n_gpu_layers,
         n_cpu_moe=n_cpu_moe,
         cpu_memory=ram,
+        attention=str(attention),
         gpu=resolve_gpu(gpu, gpu_memory, gpu_flops, gpu_bandwidth),
         gpus=gpus,
         batch=batch,

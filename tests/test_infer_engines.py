@@ -72,3 +72,18 @@ def test_engine_options_are_checked(run: Run) -> None:
 def test_the_cli_reads_formats_in_any_case(run: Run) -> None:
     data = json.loads(run("infer", "llama-2-7b", "--dtype", "Q4_K_M", "--engine", "llama.cpp", "--json").stdout)
     assert data["settings"]["dtype"] == "q4_k_m" and data["engine"] == "llama.cpp"
+
+
+def test_attention_switches_the_engines_kernels() -> None:
+    """llama.cpp without flash attention holds the KQ scores of a ubatch (heads x 512 x context x 4
+    bytes); transformers' eager attention the prefill's heads x context^2 scores."""
+    fa, no_fa = (
+        plan("llama-3.1-8b", engine="llama.cpp", attention=a, context=32768, gpu="h100-sxm") for a in ("flash", "eager")
+    )
+    kq = 32 * 512 * 32768 * 4
+    assert {b["name"]: b["bytes"] for b in no_fa["buffers"]}["compute_buffer"] >= kq > fa["bytes"]["activations"]
+    eager = plan("llama-3.1-8b", engine="transformers", attention="eager", context=4096, gpu="h100-sxm")
+    scores = {b["name"]: b["bytes"] for b in eager["buffers"]}["attention_scores"]
+    assert scores == 32 * 4096 * 4096 * (2 * 2 + 4)
+    with pytest.raises(SettingError, match="fused kernels"):
+        plan("llama-3.1-8b", engine="vllm", attention="eager", gpu="h100-sxm")

@@ -16,7 +16,7 @@ from paramcalc.commands._options import (
     Reserve,
     SetOption,
 )
-from paramcalc.engine.inference import Dtype, Engine, KvDtype, MlaCache
+from paramcalc.engine.inference import Attention, Dtype, Engine, KvDtype, MlaCache
 from paramcalc.results.plan import InferResult
 
 
@@ -90,6 +90,15 @@ def infer(
             "--cpu-memory", help="CPU RAM for what llama.cpp leaves off the GPU, with a unit: 64GB.", show_default=False
         ),
     ] = None,
+    attention: Annotated[
+        Attention,
+        typer.Option(
+            "--attention",
+            help="llama.cpp: flash (-fa on) or eager (-fa off: the KQ scores take a compute buffer); "
+            "transformers: flash (sdpa) or eager (the heads x context^2 scores of prefill held). "
+            "auto: the engine's default.",
+        ),
+    ] = Attention.auto,
     gpu: GpuOption = None,
     gpus: GpusOption = 1,
     reserve: Reserve = 0.1,
@@ -130,4 +139,5 @@ def infer(
         n_gpu_layers=n_gpu_layers,
         n_cpu_moe=n_cpu_moe,
         cpu_memory=cpu_memory,
+        attention=attention,
     )

@@ -50,6 +50,12 @@ KvDtype = enum.StrEnum("KvDtype", {name: name for name in formats.KV_TYPES})  # 
 Engine = enum.StrEnum("Engine", {name: name for name in engines.ENGINES})  # type: ignore[misc]
 
 
+class Attention(enum.StrEnum):
+    auto = "auto"
+    flash = "flash"
+    eager = "eager"
+
+
 class MlaCache(enum.StrEnum):
     latent = "latent"
     full = "full"
@@ -70,6 +76,7 @@ class InferSettings(NamedTuple):
     n_gpu_layers: int | None = None  # llama.cpp -ngl (None: fit to memory)
     n_cpu_moe: int = 0  # llama.cpp --n-cpu-moe
     cpu_memory: int | None = None  # bytes of CPU RAM for what llama.cpp leaves off the GPU
+    attention: str = "auto"  # flash | eager: llama.cpp's flash attention on or off, transformers' sdpa or eager
 
 
 class InferEstimate(NamedTuple):
@@ -206,7 +213,15 @@ def _engine(s: InferSettings) -> engines.Engine:
         profile = engines.with_settings(profile, n_gpu_layers=s.n_gpu_layers, n_cpu_moe=s.n_cpu_moe)
     elif s.n_gpu_layers is not None or s.n_cpu_moe:
         raise SettingError([("engine", "n_gpu_layers and n_cpu_moe are llama.cpp's: give engine llama.cpp")])
-    return profile
+    if s.attention == "auto":
+        return profile
+    if s.attention not in ("flash", "eager"):
+        raise SettingError([("attention", f"must be auto, flash or eager, not {s.attention!r}")])
+    if profile.name == "llama.cpp":  # -fa on / off: without it the KQ scores take a buffer of their own
+        return engines.with_settings(profile, flash_attn=s.attention == "flash")
+    if profile.name == "transformers":  # eager materialises the scores in prefill; sdpa does not
+        return engines.with_settings(profile, attn_implementation="eager" if s.attention == "eager" else "sdpa")
+    raise SettingError([("attention", f"{profile.name} always uses its fused kernels: leave attention auto")])
 
 
 def estimate(report: Report, settings: InferSettings) -> InferEstimate:
