@@ -185,6 +185,7 @@ def fast_parser(field: Field) -> Callable[[object], Any]:
 MAX_PARTS = 16  # a model of more parts than this is not a model people download
 MAX_TENSORS = 64
 MAX_TENSOR_DIMS = 8
+MAX_TENSOR_PARAMS = 10**13  # far above any tensor of a published model (DeepSeek-V3's largest: 1.9e9)
 
 
 def _name(key: object, what: str) -> str:
@@ -236,7 +237,15 @@ def _parse_tensors(field: Field, value: object) -> tuple[tuple[str, tuple[int, .
         if not sizes or len(sizes) > MAX_TENSOR_DIMS or any(d is None or not 1 <= d <= field.maximum for d in sizes):
             limit = f"1 to {MAX_TENSOR_DIMS} positive whole numbers"
             raise ValueError(f"{name}: must be a list of {limit}, not {show(dims)}")
-        out.append((name, tuple(d for d in sizes if d is not None)))
+        dimensions = tuple(d for d in sizes if d is not None)
+        product = 1
+        for d in dimensions:
+            product *= d
+        if product > MAX_TENSOR_PARAMS:
+            raise ValueError(
+                f"{name}: {product:.3g} parameters is more than one tensor holds ({MAX_TENSOR_PARAMS:.0e})"
+            )
+        out.append((name, dimensions))
     return tuple(out)
 
 

@@ -97,3 +97,12 @@ def test_commands_that_do_not_plan_a_kind_of_model_name_the_argument(run: Any) -
     assert result.exit_code == 2 and result.stderr.startswith("paramcalc: CONFIG: infer is for models")
     swept = run("sweep", "resnet50", "--vary", "input=1")
     assert swept.exit_code == 2 and swept.stdout == "" and "layer-by-layer" in swept.stderr
+
+
+def test_sizes_bounded_in_product(run: Any) -> None:
+    huge_tensor = "architecture: composite\nparts:\n  a: gpt2\ntensors: {x: [100000000, 100000000, 100]}\n"
+    result = run("count", "-", input=huge_tensor)
+    assert result.exit_code == 1 and "more than one tensor holds" in result.stderr and result.stdout == ""
+    huge_flatten = "architecture: sequential\ninput: [1000000, 1000000, 1000000]\nlayers: [flatten]\n"
+    result = run("count", "-", input=huge_flatten)
+    assert result.exit_code == 1 and "flattened size comes out larger" in result.stderr

@@ -566,7 +566,7 @@ def _flatten(a: Args, shape: Shape) -> Leaf:
     start, end = a.whole("start", 0, minimum=0), a.whole("end", len(shape) - 1, minimum=0)
     if not start <= end < len(shape):
         raise ValueError(f"start {start} and end {end} must be dimensions of {list(shape)}, in order")
-    return Leaf((*shape[:start], _prod(shape[start : end + 1]), *shape[end + 1 :]))
+    return Leaf((*shape[:start], _size(_prod(shape[start : end + 1]), "flattened size"), *shape[end + 1 :]))
 
 
 @kind("chunk", primary="chunks")
