@@ -725,31 +725,44 @@ def _llama4_windows(k: Keys, layers: int) -> dict[str, Any]:
     return _windows(k, layers, chunk, k.size("no_rope_layer_interval", default=4))
 
 
+def _bert_like(
+    k: Keys, core: dict[str, Any], *, d_ff: int | None = None, act: str = "gelu", types: int = 2, pooler: bool = True
+) -> dict[str, Any]:
+    """BERT's encoder, which RoBERTa, XLM-R, ELECTRA, ALBERT and DeBERTa keep: post-LN blocks with
+    biases, learned positions, token types (type_vocab_size, by default `types`), the pooler.
+    `d_ff`: read by the caller where the type has no default for intermediate_size."""
+    return {
+        "architecture": "encoder",
+        **core,
+        "d_ff": d_ff if d_ff is not None else k.size("intermediate_size", default=4 * core["d_model"]),
+        "activation": plain(k.text("hidden_act", act)),
+        "norm": "layernorm",
+        "bias": True,
+        "position": "learned",
+        "type_vocab": k.size("type_vocab_size", default=types),
+        "pooler": pooler,
+    }
+
+
+def _padding_rows(k: Keys, out: dict[str, Any]) -> dict[str, Any]:
+    """RoBERTa's position table keeps pad_token_id + 1 (= 2) more rows: 514 = 512 + 2."""
+    offset = k.size("pad_token_id", default=1) + 1
+    if out["context"] > offset:
+        out.update(context=out["context"] - offset, position_offset=offset)
+    return out
+
+
 def bert(k: Keys) -> dict[str, Any]:
     core = _core(k, context_default=512)
     kind = k.text("position_embedding_type", "absolute")
     if kind != "absolute":
         k.problems.append(Problem(k.label, "position_embedding_type", f"{kind!r} is not supported (only 'absolute')"))
-    return {
-        "architecture": "encoder",
-        **core,
-        "d_ff": k.size("intermediate_size", default=4 * core["d_model"]),
-        "activation": plain(k.text("hidden_act", "gelu")),
-        "norm": "layernorm",
-        "bias": True,
-        "position": "learned",
-        "type_vocab": k.size("type_vocab_size", default=2),
-        "pooler": True,
-    }
+    return _bert_like(k, core)
 
 
 def roberta(k: Keys) -> dict[str, Any]:
-    # RoBERTa keeps pad_token_id + 1 (= 2) extra rows in its position table: 514 = 512 + 2.
-    out = {**bert(k), **_untied(k, True)}  # untied: RobertaForMaskedLM's decoder bias is its own too
-    offset = k.size("pad_token_id", default=1) + 1
-    if out["context"] > offset:
-        out.update(context=out["context"] - offset, position_offset=offset)
-    return out
+    # untied: RobertaForMaskedLM's decoder bias is its own too
+    return _padding_rows(k, {**bert(k), **_untied(k, True)})
 
 
 def distilbert(k: Keys) -> dict[str, Any]:
@@ -1380,23 +1393,7 @@ def xlm_roberta(k: Keys) -> dict[str, Any]:
     pad_token_id + 1 of them kept for padding), a pooler; transformers 5 ignores
     position_embedding_type (no relative distance embedding is built)."""
     _no_cross_attention(k)
-    core = _core(k, context_default=512)
-    out = {
-        "architecture": "encoder",
-        **core,
-        "d_ff": k.size("intermediate_size", default=4 * core["d_model"]),
-        "activation": plain(k.text("hidden_act", "gelu")),
-        "norm": "layernorm",
-        "bias": True,
-        "position": "learned",
-        "type_vocab": k.size("type_vocab_size", default=2),
-        "pooler": True,
-        **_untied(k, True),
-    }
-    offset = k.size("pad_token_id", default=1) + 1
-    if out["context"] > offset:
-        out.update(context=out["context"] - offset, position_offset=offset)
-    return out
+    return _padding_rows(k, {**_bert_like(k, _core(k, context_default=512)), **_untied(k, True)})
 
 
 def modernbert(k: Keys) -> dict[str, Any]:
@@ -1438,15 +1435,7 @@ def electra(k: Keys) -> dict[str, Any]:
     core = _class_core(k, 512)
     width = k.size("embedding_size", positive=True)
     return {
-        "architecture": "encoder",
-        **core,
-        "d_ff": k.size("intermediate_size", positive=True),
-        "activation": plain(k.text("hidden_act", "gelu")),
-        "norm": "layernorm",
-        "bias": True,
-        "position": "learned",
-        "type_vocab": k.size("type_vocab_size", default=2),
-        "pooler": False,
+        **_bert_like(k, core, d_ff=k.size("intermediate_size", positive=True), pooler=False),
         **({"embedding_dim": width, "embedding_projection": "in"} if width != core["d_model"] else {}),
         **_untied(k, False),
     }
@@ -1464,16 +1453,8 @@ def albert(k: Keys) -> dict[str, Any]:
     groups = k.size("num_hidden_groups", positive=True)
     runs = core["layers"] * inner
     return {
-        "architecture": "encoder",
-        **core,
+        **_bert_like(k, core, d_ff=k.size("intermediate_size", positive=True), act="gelu_new"),
         "layers": runs,
-        "d_ff": k.size("intermediate_size", positive=True),
-        "activation": plain(k.text("hidden_act", "gelu_new")),
-        "norm": "layernorm",
-        "bias": True,
-        "position": "learned",
-        "type_vocab": k.size("type_vocab_size", default=2),
-        "pooler": True,
         "embedding_dim": k.size("embedding_size", positive=True),
         "embedding_projection": "in",
         **({"shared_layers": groups * inner} if groups * inner != runs else {}),
@@ -1502,17 +1483,8 @@ def deberta_v2(k: Keys) -> dict[str, Any]:
             Problem(k.label, "num_attention_heads", f"{heads} x attention_head_size {head_size} is not hidden_size {h}")
         )
     width = k.size("embedding_size", default=h, positive=True)
-    out: dict[str, Any] = {
-        "architecture": "encoder",
-        **core,
-        "d_ff": k.size("intermediate_size", positive=True),
-        "activation": plain(k.text("hidden_act", "gelu")),
-        "norm": "layernorm",
-        "bias": True,
-        "position": "learned" if k.flag("position_biased_input", True) else "none",
-        "type_vocab": k.size("type_vocab_size", default=0),
-        "pooler": False,
-    }
+    out = _bert_like(k, core, d_ff=k.size("intermediate_size", positive=True), types=0, pooler=False)
+    out["position"] = "learned" if k.flag("position_biased_input", True) else "none"
     if width != h:
         out.update(embedding_dim=width, embedding_projection="in_nobias")
     if k.flag("relative_attention", False):
