@@ -342,21 +342,9 @@ def clip(k: Keys) -> dict[str, Any]:
     }
 
 
-def clip_vision_model(k: Keys) -> dict[str, Any]:
-    """CLIPVisionModel alone (llava's vision tower), without visual_projection."""
-    return clip_vision(k)
-
-
-def clip_text_model(k: Keys) -> dict[str, Any]:
-    """CLIPTextModel alone, without text_projection."""
-    return clip_text(k)
-
-
-def siglip(k: Keys) -> dict[str, Any]:
-    """SiglipModel: the towers (the text tower's head is its pooler) and logit_scale and
-    logit_bias, one value each; no projection matrices."""
-    vision = siglip_vision(sub_keys(k, "vision_config", "siglip_vision_model"))
-    text = siglip_text(sub_keys(k, "text_config", "siglip_text_model"))
+def _siglip_pair(vision: dict[str, Any], text: dict[str, Any]) -> dict[str, Any]:
+    """SiglipModel / Siglip2Model: the towers (the text tower's head is its pooler) and
+    logit_scale and logit_bias, one value each; no projection matrices."""
     return {
         "architecture": "composite",
         "parts": {"vision": vision, "text": text},
@@ -364,13 +352,9 @@ def siglip(k: Keys) -> dict[str, Any]:
     }
 
 
-def siglip_vision_model(k: Keys) -> dict[str, Any]:
-    """SiglipVisionModel alone (what PaliGemma and Gemma 3 embed, with vision_use_head false)."""
-    return siglip_vision(k)
-
-
-def siglip_text_model(k: Keys) -> dict[str, Any]:
-    return siglip_text(k)
+def siglip(k: Keys) -> dict[str, Any]:
+    vision = siglip_vision(sub_keys(k, "vision_config", "siglip_vision_model"))
+    return _siglip_pair(vision, siglip_text(sub_keys(k, "text_config", "siglip_text_model")))
 
 
 def siglip2_vision(k: Keys) -> dict[str, Any]:
@@ -389,20 +373,7 @@ def siglip2_vision(k: Keys) -> dict[str, Any]:
 
 def siglip2(k: Keys) -> dict[str, Any]:
     vision = siglip2_vision(sub_keys(k, "vision_config", "siglip2_vision_model"))
-    text = siglip_text(sub_keys(k, "text_config", "siglip2_text_model"))
-    return {
-        "architecture": "composite",
-        "parts": {"vision": vision, "text": text},
-        "tensors": {"logit_scale": [1], "logit_bias": [1]},
-    }
-
-
-def siglip2_vision_model(k: Keys) -> dict[str, Any]:
-    return siglip2_vision(k)
-
-
-def siglip2_text_model(k: Keys) -> dict[str, Any]:
-    return siglip_text(k)
+    return _siglip_pair(vision, siglip_text(sub_keys(k, "text_config", "siglip2_text_model")))
 
 
 # model_type -> family, registered in families.FAMILIES
@@ -411,12 +382,12 @@ FAMILIES_VISION: dict[str, Family] = {
     "dinov2": dinov2,
     "dinov2_with_registers": dinov2_with_registers,
     "clip": clip,
-    "clip_vision_model": clip_vision_model,
-    "clip_text_model": clip_text_model,
+    "clip_vision_model": clip_vision,  # CLIPVisionModel alone (llava's tower), without visual_projection
+    "clip_text_model": clip_text,  # CLIPTextModel alone, without text_projection
     "siglip": siglip,
-    "siglip_vision_model": siglip_vision_model,
-    "siglip_text_model": siglip_text_model,
+    "siglip_vision_model": siglip_vision,  # SiglipVisionModel alone (what PaliGemma and Gemma 3 embed)
+    "siglip_text_model": siglip_text,
     "siglip2": siglip2,
-    "siglip2_vision_model": siglip2_vision_model,
-    "siglip2_text_model": siglip2_text_model,
+    "siglip2_vision_model": siglip2_vision,
+    "siglip2_text_model": siglip_text,
 }
