@@ -20,7 +20,7 @@ from typing import Any
 
 from paramcalc.errors import Problem, show
 from paramcalc.hf import Keys
-from paramcalc.hf.vision import clip_vision, siglip_vision
+from paramcalc.hf.vision import clip_vision, image, siglip_vision
 
 # The size keys of a text config class that the text families require, as the class defaults
 # them (transformers 5.x): a text_config of a multimodal model may leave any of them out.
@@ -158,9 +158,10 @@ def qwen2_5_vl(k: Keys) -> dict[str, Any]:
     merged = width * v.size("spatial_merge_size", positive=True) ** 2
     vision = {
         "architecture": "vision",
-        "layers": v.size("depth", "num_hidden_layers", required=True),  # attribute_map: num_hidden_layers -> depth
+        # attribute_map aliases (num_hidden_layers -> depth, num_attention_heads -> num_heads) win
+        "layers": v.size("num_hidden_layers", "depth", required=True),
         "d_model": width,
-        "heads": v.size("num_heads", "num_attention_heads", required=True),
+        "heads": v.size("num_attention_heads", "num_heads", required=True),
         "d_ff": v.size("intermediate_size", required=True),
         "activation": _gated(v.text("hidden_act", "silu")),
         "norm": "rmsnorm",
@@ -206,9 +207,7 @@ def mistral3(k: Keys) -> dict[str, Any]:
         "norm": "rmsnorm",
         "bias": False,
         "position": "rotary",
-        "image_size": v.size("image_size", required=True),
-        "patch_size": v.size("patch_size", required=True),
-        "channels": v.size("num_channels", required=True),
+        **image(v),
         "patch_bias": False,
         "class_tokens": 0,
         "embedding_norm": True,  # ln_pre
@@ -250,9 +249,7 @@ def llama4(k: Keys) -> dict[str, Any]:
         "norm": "layernorm",
         "bias": True,
         "position": "learned",
-        "image_size": v.size("image_size", required=True),
-        "patch_size": v.size("patch_size", required=True),
-        "channels": v.size("num_channels", required=True),
+        **image(v),
         "patch_bias": False,
         "embedding_norm": True,  # layernorm_pre
     }

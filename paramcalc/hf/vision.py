@@ -142,7 +142,7 @@ def _text(k: Keys, act: str) -> dict[str, Any]:
     }
 
 
-def _image(k: Keys) -> dict[str, int]:
+def image(k: Keys) -> dict[str, int]:
     """image_size, patch_size and num_channels; CLIP and SigLIP take ints only (a list fails in
     their embeddings)."""
     return {
@@ -159,7 +159,7 @@ def clip_vision(k: Keys) -> dict[str, Any]:
     return {
         "architecture": "vision",
         **_tower(k),
-        **_image(k),
+        **image(k),
         "activation": _act(k, "quick_gelu"),
         "patch_bias": False,
         "class_tokens": 1,
@@ -178,7 +178,7 @@ def siglip_vision(k: Keys) -> dict[str, Any]:
     """SiglipVisionTransformer (model_type siglip_vision_model): a Conv2d patch embedding with
     bias, patches learned positions (no class token), the blocks, post_layernorm, and with
     vision_use_head the attention-pooling head (what VLMs embed sets it false)."""
-    return _siglip_vision(k, _image(k))
+    return _siglip_vision(k, image(k))
 
 
 def _siglip_vision(k: Keys, image: dict[str, int]) -> dict[str, Any]:
