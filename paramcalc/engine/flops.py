@@ -162,6 +162,15 @@ def training_tokens(config: Config, total: int, tokens: int | None) -> tuple[int
     return CHINCHILLA_TOKENS_PER_PARAM * total, TOKENS_FROM_CHINCHILLA
 
 
+def forward_per_token(config: Config, matmul: int, seq_len: int | None = None, causal: bool = False) -> int:
+    """Forward FLOPs of one token at `seq_len` (train's and infer's lengths; estimate() below
+    adds the same terms at the config's seq_len): 2 x the matmul weights (`matmul` from
+    params.Counts; a tied head and ALBERT's re-run blocks added) + the attention products + the
+    recurrent state updates."""
+    weights = 2 * tied_head(config, matmul + rerun_matmul(config))
+    return weights + attention_products_per_token(config, seq_len, causal) + state_updates_per_token(config)
+
+
 def estimate(config: Config, matmul: int, active: int, total: int, tokens: int | None, causal: bool = False) -> Flops:
     """`matmul`: the matmul weights used per token, without a tied head (params.Counts)."""
     if config.is_sequential:  # every layer's MACs per example, from the built net (sequential/kinds.py)

@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 from paramcalc.config import Config
 from paramcalc.engine import engines, formats, hardware, kvcache
-from paramcalc.engine.flops import attention_products_per_token, tied_head
+from paramcalc.engine.flops import forward_per_token
 from paramcalc.engine.hardware import Gpu, amount, gpu_problems, usable_bytes
 from paramcalc.engine.memory import weight_bytes
 from paramcalc.engine.params import count as count_params
@@ -126,12 +126,9 @@ def kv_bytes_per_token(config: Config, bits: int, mla_cache: str = "latent") -> 
 
 
 def activation_bytes_per_token(config: Config) -> int:
-    """16-bit working set per token of prefill: the residual stream + the widest inner tensor."""
-    inner = config.expert_d_ff * config.experts_per_token if config.is_moe else config.d_ff
-    widest = max(
-        inner * (2 if config.is_gated else 1), config.heads * config.qk_head_dim + 2 * config.kv_heads * config.head_dim
-    )
-    return 2 * (config.d_model + widest)
+    """16-bit working set per token of prefill (the plain engine's activations, per token): the
+    residual stream + the widest inner tensor (engines.inner_width)."""
+    return 2 * (config.d_model + engines.inner_width(config))
 
 
 def weight_bytes_per_step(report: Report, bits: int, batch: int) -> int:
@@ -199,12 +196,10 @@ def _a(word: str) -> str:
 
 
 def _prefill_flops(report: Report, context: int, batch: int) -> int:
-    """Forward FLOPs of prefilling `batch` sequences of `context` tokens: 2 x the matmul
-    weights a token uses x tokens, and the causal attention products (flops.py's conventions)."""
+    """Forward FLOPs of prefilling `batch` sequences of `context` tokens (flops.py's conventions,
+    the attention products causal)."""
     config = report.config.main_part
-    matmul = 2 * tied_head(config, count_params(config).matmul)
-    attention = attention_products_per_token(config, context, causal=True) if config.attention_layers else 0
-    return batch * context * (matmul + attention)
+    return batch * context * forward_per_token(config, count_params(config).matmul, context, causal=True)
 
 
 def _engine(s: InferSettings) -> engines.Engine:

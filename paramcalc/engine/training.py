@@ -31,10 +31,10 @@ import enum
 from typing import TYPE_CHECKING, NamedTuple
 
 from paramcalc.config import Config
-from paramcalc.engine.flops import attention_products_per_token, state_updates_per_token, tied_head, training_tokens
+from paramcalc.engine.flops import attention_products_per_token, forward_per_token, training_tokens
 from paramcalc.engine.hardware import Gpu, amount, gpu_problems, usable_bytes
 from paramcalc.engine.layout import BIAS
-from paramcalc.engine.params import Component, count, rerun_matmul
+from paramcalc.engine.params import Component, count
 from paramcalc.engine.report import Report
 from paramcalc.errors import SettingError
 from paramcalc.fields import FIELDS
@@ -402,9 +402,8 @@ def estimate(report: Report, settings: TrainSettings) -> TrainEstimate:
     room = usable - weights - gradients - optimizer
     max_micro_batch = max(0, room // per_sample) if per_sample > 0 else 0
 
-    matmul = 2 * tied_head(config, count(config).matmul + rerun_matmul(config))  # routed experts count k of E
-    attention = attention_products_per_token(config, seq)
-    forward = matmul + attention + state_updates_per_token(config)
+    forward = forward_per_token(config, count(config).matmul, seq)  # routed experts count k of E
+    attention = attention_products_per_token(config, seq)  # what selective recomputation runs again
     per_token = (2 if lora else 3) * forward
     recomputed = {Recompute.full: forward, Recompute.selective: attention, Recompute.none: 0}[s.recompute]
     executed = per_token + recomputed
