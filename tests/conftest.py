@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Protocol
@@ -90,3 +91,10 @@ def golden(updating: bool) -> Golden:
         assert actual == expected, f"{name} differs (if the change is wanted: pytest --update-golden, review the diff)"
 
     return check
+
+
+def write_config(config: object, tmp_path: Path) -> str:
+    """A config (a HuggingFace config.json's mapping) as tmp_path/config.json; its path."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    return str(path)

@@ -21,6 +21,7 @@ import yaml
 import paramcalc
 from paramcalc.errors import ConfigError
 from tests.conftest import Run
+from tests.conftest import write_config as write
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf"
 VARIANTS = json.loads((FIXTURES / "variants_encoders.json").read_text())
@@ -31,12 +32,6 @@ REAL = {  # models_v2.json: AutoModel totals
     "albert__albert-xxlarge-v2.json": 222_595_584,
     "microsoft__deberta-v3-base.json": 183_831_552,
 }
-
-
-def write(config: object, tmp_path: Path) -> str:
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(config))
-    return str(path)
 
 
 def is_head(variant: dict[str, object]) -> bool:

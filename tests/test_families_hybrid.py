@@ -22,16 +22,11 @@ import yaml
 import paramcalc
 from paramcalc.errors import ConfigError, SettingError
 from tests.conftest import Run
+from tests.conftest import write_config as write
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf"
 REAL = FIXTURES / "ai21labs__AI21-Jamba-1.5-Mini.json"
 VARIANTS = json.loads((FIXTURES / "variants_hybrid.json").read_text())
-
-
-def write(config: object, tmp_path: Path) -> str:
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(config))
-    return str(path)
 
 
 def test_jamba_1_5_mini() -> None:

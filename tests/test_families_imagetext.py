@@ -23,6 +23,7 @@ import yaml
 import paramcalc
 from paramcalc.errors import ConfigError
 from tests.conftest import Run
+from tests.conftest import write_config as write
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf"
 VARIANTS = json.loads((FIXTURES / "variants_imagetext.json").read_text())
@@ -61,12 +62,6 @@ PARTS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 COUNTED = [v for v in VARIANTS if v["name"] not in REFUSED]
-
-
-def write(config: object, tmp_path: Path) -> str:
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(config))
-    return str(path)
 
 
 def by_part(result: Any) -> dict[str, int]:

@@ -19,16 +19,11 @@ import yaml
 import paramcalc
 from paramcalc.errors import ConfigError
 from tests.conftest import Run
+from tests.conftest import write_config as write
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf"
 REAL = FIXTURES / "Qwen__Qwen3-Next-80B-A3B-Instruct.json"
 VARIANTS = json.loads((FIXTURES / "variants_q3n.json").read_text())
-
-
-def write(config: object, tmp_path: Path) -> str:
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(config))
-    return str(path)
 
 
 def test_qwen3_next_80b() -> None:

@@ -25,6 +25,7 @@ from paramcalc.engine.flops import audio_encoder_flops
 from paramcalc.errors import ConfigError
 from paramcalc.results.count import CountResult
 from tests.conftest import Run
+from tests.conftest import write_config as write
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf"
 VARIANTS = json.loads((FIXTURES / "variants_seq2seq.json").read_text())
@@ -34,12 +35,6 @@ REAL = {
     "google__mt5-base.json": 582_401_280,
     "openai__whisper-large-v3.json": 1_543_490_560,
 }
-
-
-def write(config: object, tmp_path: Path) -> str:
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(config))
-    return str(path)
 
 
 @pytest.mark.parametrize("file", REAL)

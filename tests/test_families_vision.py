@@ -28,6 +28,7 @@ import paramcalc
 from paramcalc.errors import ConfigError
 from paramcalc.loading import load_fields
 from tests.conftest import Run
+from tests.conftest import write_config as write
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf"
 VARIANTS = json.loads((FIXTURES / "variants_vision.json").read_text())
@@ -49,12 +50,6 @@ AUTO = {
 RECTANGULAR = [v for v in VARIANTS if isinstance(v["config"].get("image_size"), list)]
 COUNTED = [v for v in VARIANTS if v["class"] in AUTO and v not in RECTANGULAR]
 HEADS = [v for v in VARIANTS if v["class"] not in AUTO]
-
-
-def write(config: object, tmp_path: Path) -> str:
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(config))
-    return str(path)
 
 
 @pytest.mark.parametrize(
