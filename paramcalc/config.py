@@ -313,6 +313,16 @@ class Config(_Record):
         return 0
 
     @property
+    def sliding_layers(self) -> int:
+        """Attention layers that attend within sliding_window (those full_attention_every leaves
+        local: all with 0, none with 1 or without a window); the rest attend to the context."""
+        every = self.full_attention_every
+        if not self.sliding_window or every == 1:
+            return 0
+        layers = self.attention_layers
+        return layers if every == 0 else layers - layers // every
+
+    @property
     def recurrent_layers(self) -> int:
         """Blocks whose mixer is recurrent (a gated DeltaNet or a Mamba block): a fixed state per
         sequence instead of keys and values. All of a state-space model's, a hybrid decoder's

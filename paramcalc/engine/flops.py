@@ -124,10 +124,7 @@ def attention_products_per_token(config: Config, seq_len: int | None = None, cau
         return layers * width * seq
     masked = config.decoder_layers if config.is_encoder_decoder else config.layers if config.generates else 0
     masked = min(masked, layers)  # a hybrid decoder: its attending blocks only
-    local = 0
-    if window and window < seq and config.generates and not config.is_encoder_decoder:
-        every = config.full_attention_every
-        local = layers if every == 0 else layers - layers // every if every > 1 else 0
+    local = config.sliding_layers if window < seq and config.generates and not config.is_encoder_decoder else 0
     full = layers - local
     per_full = width * seq
     if not causal:

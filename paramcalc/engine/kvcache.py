@@ -58,16 +58,6 @@ class LayerKind(NamedTuple):
         return self.per_token * kept + self.fixed
 
 
-def _attention_layers(config: Config) -> tuple[int, int]:
-    """(full, sliding) attention layers of a decoder."""
-    layers = config.attention_layers
-    window, every = config.sliding_window, config.full_attention_every
-    if not window or every == 1:
-        return layers, 0
-    local = layers if every == 0 else layers - layers // every
-    return layers - local, local
-
-
 def layer_kinds(config: Config, cache_type: str, mla_cache: str = "latent", tp: int = 1) -> list[LayerKind]:
     """Every kind of layer that caches something, for one sequence, on one of `tp` tensor-parallel
     GPUs: KV heads split across them (a GPU holds at least one: vLLM replicates KV heads when
@@ -100,7 +90,8 @@ def layer_kinds(config: Config, cache_type: str, mla_cache: str = "latent", tp: 
             basis = "heads x (qk head dim + v_head_dim) per layer (the expanded keys and values)"
         kinds.append(LayerKind("latent_attention", n, per, None, 0, basis))
     else:
-        full, local = _attention_layers(config)
+        local = config.sliding_layers
+        full = config.attention_layers - local
         if full:
             kinds.append(LayerKind("full_attention", full, full * kv, None, 0, "2 x kv_heads x head_dim per layer"))
         if local:
