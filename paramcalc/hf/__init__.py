@@ -85,6 +85,18 @@ class Keys:
 
 Family = Callable[[Keys], dict[str, Any]]
 
+# An HF activation name as paramcalc's: gated (a GLU's three matrices) or plain (two).
+GATED = {"silu": "swiglu", "swish": "swiglu", "relu": "reglu"}  # anything gelu-like -> geglu
+PLAIN = {"silu": "silu", "swish": "silu", "relu": "relu"}  # anything else counts like gelu
+
+
+def gated(act: str) -> str:
+    return GATED.get(act, "geglu")
+
+
+def plain(act: str) -> str:
+    return PLAIN.get(act, "gelu")
+
 
 def supported() -> list[str]:
     from paramcalc.hf.families import FAMILIES

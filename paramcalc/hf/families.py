@@ -11,21 +11,10 @@ from typing import Any
 
 from paramcalc.errors import Problem, show
 from paramcalc.fields import blocks_at
-from paramcalc.hf import Family, Keys
+from paramcalc.hf import Family, Keys, gated, plain
 from paramcalc.hf.cnn import FAMILIES_CNN
 from paramcalc.hf.multimodal import gemma3, llama4, llava, mistral3, qwen2_5_vl  # noqa: F401  (registered below)
 from paramcalc.hf.vision import FAMILIES_VISION
-
-GATED = {"silu": "swiglu", "swish": "swiglu", "relu": "reglu"}  # anything gelu-like -> geglu
-PLAIN = {"silu": "silu", "swish": "silu", "relu": "relu"}  # anything else counts like gelu
-
-
-def gated(act: str) -> str:
-    return GATED.get(act, "geglu")
-
-
-def plain(act: str) -> str:
-    return PLAIN.get(act, "gelu")
 
 
 def _core(

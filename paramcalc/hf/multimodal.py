@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from paramcalc.errors import Problem, show
-from paramcalc.hf import Keys
+from paramcalc.hf import Keys, gated, plain
 from paramcalc.hf.vision import clip_vision, image, siglip_vision
 
 # The size keys of a text config class that the text families require, as the class defaults
@@ -163,7 +163,7 @@ def qwen2_5_vl(k: Keys) -> dict[str, Any]:
         "d_model": width,
         "heads": v.size("num_attention_heads", "num_heads", required=True),
         "d_ff": v.size("intermediate_size", required=True),
-        "activation": _gated(v.text("hidden_act", "silu")),
+        "activation": gated(v.text("hidden_act", "silu")),
         "norm": "rmsnorm",
         "bias": True,
         "position": "rotary",
@@ -203,7 +203,7 @@ def mistral3(k: Keys) -> dict[str, Any]:
         "d_model": width,
         "heads": v.size("num_attention_heads", required=True),
         "d_ff": v.size("intermediate_size", required=True),
-        "activation": _gated(v.text("hidden_act", "gelu")),
+        "activation": gated(v.text("hidden_act", "gelu")),
         "norm": "rmsnorm",
         "bias": False,
         "position": "rotary",
@@ -245,7 +245,7 @@ def llama4(k: Keys) -> dict[str, Any]:
         "d_model": width,
         "heads": v.size("num_attention_heads", required=True),
         "d_ff": inner,
-        "activation": _plain(v.text("hidden_act", "gelu")),
+        "activation": plain(v.text("hidden_act", "gelu")),
         "norm": "layernorm",
         "bias": True,
         "position": "learned",
@@ -322,18 +322,6 @@ def gemma3(k: Keys) -> dict[str, Any]:
 
 def _flag(raw: Mapping[str, Any], name: str) -> bool:
     return raw.get(name) is True
-
-
-def _gated(act: str) -> str:
-    from paramcalc.hf.families import gated
-
-    return gated(act)
-
-
-def _plain(act: str) -> str:
-    from paramcalc.hf.families import plain
-
-    return plain(act)
 
 
 MULTIMODAL = ("qwen2_5_vl", "mistral3", "llama4", "llava", "gemma3")

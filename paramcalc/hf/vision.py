@@ -17,7 +17,7 @@ from math import isqrt
 from typing import Any
 
 from paramcalc.errors import Problem, show
-from paramcalc.hf import Family, Keys
+from paramcalc.hf import Family, Keys, plain
 from paramcalc.hf.defaults import DEFAULTS
 
 # The class defaults of the keys that change a count (configuration_<type>.py, transformers 5.24).
@@ -100,8 +100,7 @@ def sub_keys(k: Keys, name: str, model_type: str) -> Keys:
 
 def _act(k: Keys, default: str) -> str:
     """gelu, quick_gelu, gelu_pytorch_tanh: two matrices, counted as gelu; relu/silu by name."""
-    act = k.text("hidden_act", default)
-    return {"relu": "relu", "silu": "silu", "swish": "silu"}.get(act, "gelu")
+    return plain(k.text("hidden_act", default))
 
 
 def _tower(k: Keys) -> dict[str, Any]:
